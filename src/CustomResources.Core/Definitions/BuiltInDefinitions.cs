@@ -1,0 +1,27 @@
+namespace CustomResources.Core.Definitions;
+
+/// <summary>Resource types compiled into the server.</summary>
+public static class BuiltInDefinitions
+{
+    public const string ApiExtensionsGroup = "apiextensions.k8s.io";
+
+    public static readonly ResourceDefinition Namespaces = new(
+        "",
+        new ResourceNames("namespaces", "namespace", "Namespace", "NamespaceList", ["ns"], []),
+        ResourceScope.Cluster,
+        [new DefinitionVersion("v1", true, true, false, null, null, [], true)])
+    {
+        BuiltIn = true,
+    };
+
+    public static readonly ResourceDefinition CustomResourceDefinitions = new(
+        ApiExtensionsGroup,
+        new ResourceNames("customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", "CustomResourceDefinitionList", ["crd", "crds"], ["api-extensions"]),
+        ResourceScope.Cluster,
+        [new DefinitionVersion("v1", true, true, false, null, null, [], true)])
+    {
+        BuiltIn = true,
+    };
+
+    public static IReadOnlyList<ResourceDefinition> All { get; } = [Namespaces, CustomResourceDefinitions];
+}
