@@ -175,8 +175,21 @@ internal static partial class JsonDocumentReader
     private static string CleanMessage(string message)
     {
         var text = PositionSuffix().Replace(message, string.Empty).Trim();
-        text = text.Replace("JSON token", "token", StringComparison.Ordinal);
-        return text.EndsWith('.') ? text[..^1] : text;
+        if (text.Contains("trailing comma", StringComparison.OrdinalIgnoreCase))
+        {
+            return "trailing commas are not allowed";
+        }
+
+        // Drop advice aimed at the programmer ("Change the reader options") rather than the client.
+        var sentences = text.Split(". ", StringSplitOptions.RemoveEmptyEntries)
+            .Where(sentence => !sentence.Contains("reader options", StringComparison.OrdinalIgnoreCase));
+        text = string.Join(". ", sentences).Replace("JSON token", "token", StringComparison.Ordinal).TrimEnd('.');
+        if (text.Length > 1 && char.IsUpper(text[0]) && char.IsLower(text[1]))
+        {
+            text = char.ToLowerInvariant(text[0]) + text[1..];
+        }
+
+        return text;
     }
 
     [GeneratedRegex(@"\s*(Path: \S*\s*\|\s*)?LineNumber: \d+ \| BytePositionInLine: \d+\.?\s*$")]

@@ -109,6 +109,12 @@ public class JsonParsingTests
     }
 
     [Fact]
+    public void Trailing_comma_error_is_short_and_client_facing()
+    {
+        Assert.Equal("invalid JSON at line 1, column 9: trailing commas are not allowed", ErrorOf("{\"a\": 1,}"));
+    }
+
+    [Fact]
     public void Trailing_content_error_points_at_the_extra_value()
     {
         Assert.StartsWith("invalid JSON at line 2, column 1:", ErrorOf("{}\n[]"));
