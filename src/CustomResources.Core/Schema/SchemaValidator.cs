@@ -83,6 +83,14 @@ internal sealed class SchemaValidator : JsonSchemaValidator
             output.Add(new Cause(FieldError.Invalid(basePath, JsonConversion.ToNode(token), $"could not be validated: {ex.Message}"), []));
         }
 
+        // A value of the wrong type gets only the type error (as in Kubernetes), not range checks on top.
+        var wrongType = output.Where(c => c.Error.Reason == "FieldValueTypeInvalid").Select(c => c.Error.Field).ToHashSet(StringComparer.Ordinal);
+        if (wrongType.Count > 0)
+        {
+            output.RemoveAll(c => c.Error.Reason is "FieldValueInvalid" or "FieldValueNotSupported" && wrongType.Contains(c.Error.Field)
+                && !c.Error.Message.Contains(" in body must validate ", StringComparison.Ordinal));
+        }
+
         // NJsonSchema reports in schema order; Kubernetes users read errors in document order.
         var seen = new HashSet<FieldError>();
         return [.. output.OrderBy(c => c.Position, PositionComparer.Instance).Select(c => c.Error).Where(seen.Add)];

@@ -305,4 +305,47 @@ public class ValidationTests
         Assert.Equal(100, results.Count(c => c == 0));
         Assert.Equal(100, results.Count(c => c == 2));
     }
+
+    [Fact]
+    public void Huge_numbers_are_reported_not_thrown()
+    {
+        var errors = ValidateSpec(""" "replicas": 1e300, "priority": 1e300 """);
+
+        Assert.Equal("FieldValueTypeInvalid", Assert.Single(errors, e => e.Field == "spec.replicas").Reason);
+        Assert.DoesNotContain(errors, e => e.Field == "spec.priority");
+    }
+
+    [Fact]
+    public void Objects_built_in_code_are_validated_like_parsed_ones()
+    {
+        var obj = new System.Text.Json.Nodes.JsonObject
+        {
+            ["spec"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["cronSpec"] = "* * * * *",
+                ["image"] = "x",
+                ["replicas"] = 3,
+                ["priority"] = 2.5,
+                ["suspend"] = true,
+                ["port"] = 20L,
+            },
+        };
+
+        Assert.Empty(Schema.Validate(obj));
+
+        obj["spec"]!["replicas"] = 2.5;
+        Assert.Equal("spec.replicas", Assert.Single(Schema.Validate(obj)).Field);
+    }
+
+    [Fact]
+    public void A_failed_any_of_keeps_its_message_when_the_closest_branch_has_a_type_error()
+    {
+        var schema = WithSpec("""{ "type": "object", "properties": { "v": { "x-kubernetes-preserve-unknown-fields": true, "anyOf": [ { "type": "integer" }, { "type": "string" } ] } } }""");
+
+        var errors = schema.Validate(Parse("""{ "spec": { "v": true } }"""));
+
+        Assert.Equal(2, errors.Count);
+        Assert.EndsWith("spec.v in body must validate at least one schema (anyOf)", errors[0].Message, StringComparison.Ordinal);
+        Assert.Equal("FieldValueTypeInvalid", errors[1].Reason);
+    }
 }
