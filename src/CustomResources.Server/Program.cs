@@ -1,3 +1,62 @@
+using CustomResources.Core.Definitions;
+using CustomResources.Core.Oakestra;
+using CustomResources.Core.Objects;
+using CustomResources.Core.Storage;
+using CustomResources.Embedded.Sqlite;
+using CustomResources.Server;
+using CustomResources.Server.Http;
+using Microsoft.Extensions.Options;
+
 var builder = WebApplication.CreateBuilder(args);
+
+// Embedded default: loopback only, port 8080. --urls / ASPNETCORE_URLS override it; under the Functions host
+// the custom-handler port wins.
+var customHandlerPort = builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"];
+if (!string.IsNullOrEmpty(customHandlerPort))
+{
+    builder.WebHost.UseUrls($"http://127.0.0.1:{customHandlerPort}");
+}
+else if (string.IsNullOrEmpty(builder.Configuration["urls"]))
+{
+    builder.WebHost.UseUrls("http://127.0.0.1:8080");
+}
+
+builder.WebHost.ConfigureKestrel(kestrel =>
+{
+    // Bodies are capped by HttpIo at 3 MiB with a Status answer; Kestrel's own cap sits just above.
+    kestrel.Limits.MaxRequestBodySize = HttpIo.MaxBodyBytes + 1024;
+    kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+});
+builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+
+builder.Services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddOptions<ApiServerOptions>().Bind(builder.Configuration.GetSection(ApiServerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+builder.Services.AddSingleton(TimeProvider.System);
+builder.Services.AddSingleton<IObjectStore>(sp =>
+{
+    var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+    return new SqliteObjectStore(new SqliteStoreOptions { Path = options.Path });
+});
+builder.Services.AddSingleton<DefinitionCatalog>();
+builder.Services.AddSingleton<ResourceService>();
+builder.Services.AddSingleton<OakestraFacade>();
+builder.Services.AddSingleton(sp => new ServerInfo(sp.GetRequiredService<IOptions<ApiServerOptions>>().Value.KubernetesMinorVersion, "127.0.0.1"));
+
 var app = builder.Build();
-app.Run();
+
+app.UseMiddleware<ErrorHandling>();
+app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapGet("/livez", () => Results.Text("ok"));
+app.MapGet("/readyz", async (IObjectStore store, CancellationToken ct) =>
+{
+    await store.CountAsync(DefinitionCatalog.DefinitionCollection, ct);
+    return Results.Text("ok");
+});
+KubernetesApi.Map(app);
+OakestraApi.Map(app);
+
+await Bootstrap.EnsureDefaultNamespaceAsync(app.Services.GetRequiredService<ResourceService>(), CancellationToken.None);
+await app.RunAsync();
+
+/// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
+public partial class Program;

@@ -42,7 +42,7 @@ public static class DiscoveryDocuments
     }
 
     /// <summary><c>GET /api</c> aggregated: one item for the core group (name "").</summary>
-    public static JsonObject AggregatedCore(IReadOnlyList<ResourceDefinition> definitions)
+    public static JsonObject AggregatedCore(IReadOnlyList<ResourceDefinition> definitions, string discoveryVersion = "v2")
     {
         ArgumentNullException.ThrowIfNull(definitions);
         var items = new JsonArray();
@@ -51,11 +51,11 @@ public static class DiscoveryDocuments
             items.Add(AggregatedItem(definitions, ""));
         }
 
-        return AggregatedList(items);
+        return AggregatedList(items, discoveryVersion);
     }
 
     /// <summary><c>GET /apis</c> aggregated: one item per named group.</summary>
-    public static JsonObject AggregatedGroups(IReadOnlyList<ResourceDefinition> definitions)
+    public static JsonObject AggregatedGroups(IReadOnlyList<ResourceDefinition> definitions, string discoveryVersion = "v2")
     {
         ArgumentNullException.ThrowIfNull(definitions);
         var items = new JsonArray();
@@ -64,7 +64,7 @@ public static class DiscoveryDocuments
             items.Add(AggregatedItem(definitions, group));
         }
 
-        return AggregatedList(items);
+        return AggregatedList(items, discoveryVersion);
     }
 
     /// <summary><c>GET /api</c> legacy (<c>APIVersions</c>).</summary>
@@ -174,10 +174,44 @@ public static class DiscoveryDocuments
         };
     }
 
-    private static JsonObject AggregatedList(JsonArray items) => new()
+    /// <summary>
+    /// The aggregated discovery version to answer with, from an Accept header: the first of <c>v2</c> or
+    /// <c>v2beta1</c> the client lists (kubectl up to 1.29 accepts only v2beta1; both have the same shape),
+    /// or null when the client did not ask for aggregated discovery.
+    /// </summary>
+    public static string? NegotiateAggregatedVersion(string accept)
+    {
+        ArgumentNullException.ThrowIfNull(accept);
+        foreach (var mediaType in accept.Split(','))
+        {
+            var parameters = mediaType.Split(';').Skip(1).Select(p => p.Trim()).ToList();
+            if (!parameters.Contains("as=APIGroupDiscoveryList") || !parameters.Contains("g=apidiscovery.k8s.io"))
+            {
+                continue;
+            }
+
+            if (parameters.Contains("v=v2"))
+            {
+                return "v2";
+            }
+
+            if (parameters.Contains("v=v2beta1"))
+            {
+                return "v2beta1";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The exact content type of an aggregated discovery answer in <paramref name="discoveryVersion"/>.</summary>
+    public static string AggregatedContentTypeFor(string discoveryVersion) =>
+        $"application/json;g=apidiscovery.k8s.io;v={discoveryVersion};as=APIGroupDiscoveryList";
+
+    private static JsonObject AggregatedList(JsonArray items, string discoveryVersion) => new()
     {
         ["kind"] = "APIGroupDiscoveryList",
-        ["apiVersion"] = "apidiscovery.k8s.io/v2",
+        ["apiVersion"] = $"apidiscovery.k8s.io/{discoveryVersion}",
         ["metadata"] = new JsonObject(),
         ["items"] = items,
     };

@@ -1,0 +1,96 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using CustomResources.Core.Schema;
+using CustomResources.Core.Storage;
+
+namespace CustomResources.Core.Definitions;
+
+/// <summary>A served definition with the compiled schema of each of its versions.</summary>
+public sealed record CatalogEntry(ResourceDefinition Definition, IReadOnlyDictionary<string, CompiledSchema> Schemas, JsonObject? Source);
+
+/// <summary>
+/// Finds resource types: built-ins, and CustomResourceDefinitions read from the store on every lookup.
+/// Parsed definitions are cached by resourceVersion only, so every server instance serves exactly what
+/// the store holds (no stale in-memory copy outlives the request that changed it).
+/// </summary>
+public sealed class DefinitionCatalog(IObjectStore store)
+{
+    private readonly ConcurrentDictionary<string, CatalogEntry> _parsed = new(StringComparer.Ordinal);
+
+    public static ObjectKey DefinitionKey(string name) =>
+        new(BuiltInDefinitions.ApiExtensionsGroup, BuiltInDefinitions.CustomResourceDefinitions.Names.Plural, "", name);
+
+    public static CollectionKey DefinitionCollection =>
+        new(BuiltInDefinitions.ApiExtensionsGroup, BuiltInDefinitions.CustomResourceDefinitions.Names.Plural, "");
+
+    /// <summary>The type served at <c>{group}/{plural}</c>, or null.</summary>
+    public async Task<CatalogEntry?> FindAsync(string group, string plural, CancellationToken cancellationToken)
+    {
+        foreach (var builtIn in BuiltInDefinitions.All)
+        {
+            if (builtIn.Group == group && builtIn.Names.Plural == plural)
+            {
+                return new CatalogEntry(builtIn, new Dictionary<string, CompiledSchema>(), null);
+            }
+        }
+
+        if (group.Length == 0)
+        {
+            return null;
+        }
+
+        var stored = await store.GetAsync(DefinitionKey($"{plural}.{group}"), cancellationToken);
+        return stored is null ? null : Entry(stored);
+    }
+
+    /// <summary>Every served type, built-ins first.</summary>
+    public async Task<IReadOnlyList<CatalogEntry>> ListAsync(CancellationToken cancellationToken)
+    {
+        var entries = BuiltInDefinitions.All.Select(d => new CatalogEntry(d, new Dictionary<string, CompiledSchema>(), null)).ToList();
+        string? token = null;
+        do
+        {
+            var page = await store.ListAsync(DefinitionCollection, new ListRequest(500, token), cancellationToken);
+            foreach (var item in page.Items)
+            {
+                if (Entry(item) is { } entry)
+                {
+                    entries.Add(entry);
+                }
+            }
+
+            token = page.Continue;
+        }
+        while (token is not null);
+
+        return entries;
+    }
+
+    public async Task<IReadOnlyList<ResourceDefinition>> DefinitionsAsync(CancellationToken cancellationToken) =>
+        (await ListAsync(cancellationToken)).Select(e => e.Definition).ToList();
+
+    private CatalogEntry? Entry(StoredObject stored)
+    {
+        var cacheKey = $"{stored.Object["metadata"]?["name"]}@{stored.ResourceVersion}";
+        if (_parsed.TryGetValue(cacheKey, out var cached))
+        {
+            return cached;
+        }
+
+        var parsed = DefinitionParser.Parse(stored.Object);
+        if (parsed.Definition is null)
+        {
+            // Stored definitions were validated on write; one that no longer parses is not served.
+            return null;
+        }
+
+        var entry = new CatalogEntry(parsed.Definition with { }, parsed.Schemas, stored.Object);
+        if (_parsed.Count > 4096)
+        {
+            _parsed.Clear();
+        }
+
+        _parsed[cacheKey] = entry;
+        return entry;
+    }
+}

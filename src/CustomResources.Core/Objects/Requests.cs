@@ -1,0 +1,49 @@
+using CustomResources.Core.Definitions;
+using CustomResources.Core.Schema;
+using CustomResources.Core.Storage;
+
+namespace CustomResources.Core.Objects;
+
+/// <summary>What to do with fields the schema does not know (Kubernetes' <c>fieldValidation</c>).</summary>
+public enum FieldValidation
+{
+    Ignore,
+    Warn,
+    Strict,
+}
+
+public enum PatchKind
+{
+    Merge,
+    Json,
+}
+
+public sealed record WriteOptions(FieldValidation FieldValidation = FieldValidation.Warn, bool DryRun = false);
+
+public sealed record DeleteOptions(
+    string? PropagationPolicy = null,
+    string? PreconditionResourceVersion = null,
+    string? PreconditionUid = null,
+    bool DryRun = false);
+
+public sealed record ListOptions(int? Limit = null, string? Continue = null);
+
+/// <summary>A committed (or dry-run) write and the warnings to return with it.</summary>
+public sealed record WriteResult(StoredObject Stored, IReadOnlyList<string> Warnings, bool Created = false);
+
+/// <summary>A request's target type: the definition, the version named in the URL and its schema.</summary>
+public sealed record ResourceTarget(ResourceDefinition Definition, DefinitionVersion Version, CompiledSchema? Schema)
+{
+    public string ApiVersion => Definition.ApiVersion(Version.Name);
+
+    public string Kind => Definition.Names.Kind;
+
+    public string Group => Definition.Group;
+
+    public string Plural => Definition.Names.Plural;
+
+    /// <summary>The Kubernetes <c>Warning</c> texts every request to this version carries (deprecation).</summary>
+    public IReadOnlyList<string> VersionWarnings => Version.Deprecated
+        ? [Version.DeprecationWarning ?? $"{ApiVersion} {Kind} is deprecated"]
+        : [];
+}

@@ -1,0 +1,648 @@
+using System.Text.Json.Nodes;
+using CustomResources.Core.Definitions;
+using CustomResources.Core.Errors;
+using CustomResources.Core.Schema;
+using CustomResources.Core.Serialization;
+using CustomResources.Core.Storage;
+
+namespace CustomResources.Core.Objects;
+
+/// <summary>
+/// The resource engine: every create, read, update, patch, list and delete of every type (custom
+/// objects, namespaces and the definitions themselves) goes through here. HTTP edges only bind the
+/// request, call one method and render the result or the <see cref="ApiException"/>.
+/// </summary>
+public sealed class ResourceService(IObjectStore store, DefinitionCatalog catalog, TimeProvider clock)
+{
+    private const int PatchConflictRetries = 5;
+
+    public DefinitionCatalog Catalog => catalog;
+
+    /// <summary>Resolves <c>{group}/{version}/{plural}</c> to a served type, or throws 404.</summary>
+    public async Task<ResourceTarget> ResolveAsync(string group, string version, string plural, CancellationToken cancellationToken)
+    {
+        var entry = await catalog.FindAsync(group, plural, cancellationToken);
+        var served = entry?.Definition.ServedVersion(version);
+        if (entry is null || served is null)
+        {
+            throw ApiException.ResourceNotFound();
+        }
+
+        entry.Schemas.TryGetValue(version, out var schema);
+        return new ResourceTarget(entry.Definition, served, schema);
+    }
+
+    public async Task<StoredObject> GetAsync(ResourceTarget target, string? ns, string name, CancellationToken cancellationToken)
+    {
+        var key = Key(target, ns, name);
+        var stored = await store.GetAsync(key, cancellationToken)
+            ?? throw ApiException.NotFound(target.Plural, target.Group, name);
+        return InVersion(stored, target);
+    }
+
+    public async Task<ObjectPage> ListAsync(ResourceTarget target, string? ns, ListOptions options, CancellationToken cancellationToken)
+    {
+        if (options.Limit is < 0)
+        {
+            throw ApiException.BadRequest("limit must be a non-negative integer");
+        }
+
+        var collection = new CollectionKey(target.Group, target.Plural, target.Definition.Namespaced ? ns : "");
+        try
+        {
+            var page = await store.ListAsync(collection, new ListRequest(options.Limit is 0 ? null : options.Limit, options.Continue), cancellationToken);
+            return page with { Items = page.Items.Select(i => InVersion(i, target)).ToList() };
+        }
+        catch (StoreException e) when (e.Kind == StoreErrorKind.InvalidContinue)
+        {
+            throw ApiException.BadRequest($"invalid continue token: {e.Message}");
+        }
+        catch (StoreException e) when (e.Kind == StoreErrorKind.Expired)
+        {
+            throw ApiException.Gone($"The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter. ({e.Message})");
+        }
+    }
+
+    public async Task<WriteResult> CreateAsync(ResourceTarget target, string? ns, JsonNode? body, WriteOptions options, CancellationToken cancellationToken)
+    {
+        var obj = RequireObject(target, body);
+        var meta = (JsonObject)obj["metadata"]!;
+        var unknown = ObjectMetadata.PruneUnknown(meta);
+        var errors = ObjectMetadata.Validate(meta);
+
+        SetNamespace(target, ns, meta);
+        var name = ObjectMetadata.GetString(meta["name"]) ?? "";
+        var generateName = ObjectMetadata.GetString(meta["generateName"]) ?? "";
+        if (name.Length == 0 && generateName.Length == 0)
+        {
+            errors.Add(FieldError.Required("metadata.name", "name or generateName is required"));
+        }
+
+        if (generateName.Length > 0)
+        {
+            errors.AddRange(CheckName(target, "metadata.generateName", generateName.TrimEnd('-') + "x"));
+        }
+
+        if (name.Length > 0)
+        {
+            errors.AddRange(CheckName(target, "metadata.name", name));
+        }
+
+        if (target.Definition.Namespaced)
+        {
+            await RequireActiveNamespaceAsync(ns!, cancellationToken);
+        }
+
+        var now = ObjectMetadata.Timestamp(clock.GetUtcNow());
+        meta["uid"] = Guid.NewGuid().ToString();
+        meta["creationTimestamp"] = now;
+        meta["generation"] = 1;
+        meta.Remove("resourceVersion");
+        meta.Remove("deletionTimestamp");
+        meta.Remove("deletionGracePeriodSeconds");
+        meta.Remove("selfLink");
+        meta.Remove("managedFields");
+
+        unknown.AddRange(await PrepareAsync(target, obj, null, errors, cancellationToken));
+        var warnings = Finish(target, obj, name.Length > 0 ? name : generateName, unknown, errors, options);
+
+        for (var attempt = 0; ; attempt++)
+        {
+            if (name.Length == 0)
+            {
+                meta["name"] = ObjectMetadata.Generate(generateName);
+            }
+
+            var key = Key(target, ns, ObjectMetadata.Name(obj));
+            if (options.DryRun)
+            {
+                if (await store.GetAsync(key, cancellationToken) is not null)
+                {
+                    throw ApiException.AlreadyExists(target.Plural, target.Group, key.Name);
+                }
+
+                return new WriteResult(InVersion(new StoredObject(obj, ""), target), warnings, Created: true);
+            }
+
+            try
+            {
+                var stored = await store.CreateAsync(key, ToStorage(target, obj), cancellationToken);
+                return new WriteResult(InVersion(stored, target), warnings, Created: true);
+            }
+            catch (StoreException e) when (e.Kind == StoreErrorKind.AlreadyExists)
+            {
+                if (name.Length > 0 || attempt >= 8)
+                {
+                    throw ApiException.AlreadyExists(target.Plural, target.Group, key.Name);
+                }
+            }
+        }
+    }
+
+    public async Task<WriteResult> ReplaceAsync(ResourceTarget target, string? ns, string name, JsonNode? body, WriteOptions options, CancellationToken cancellationToken)
+    {
+        var obj = RequireObject(target, body);
+        var meta = (JsonObject)obj["metadata"]!;
+        var resourceVersion = ObjectMetadata.GetString(meta["resourceVersion"]);
+        if (string.IsNullOrEmpty(resourceVersion))
+        {
+            throw ApiException.Invalid(target.Kind, target.Group, name, [FieldError.Invalid("metadata.resourceVersion", JsonValue.Create(0), "must be specified for an update")]);
+        }
+
+        var key = Key(target, ns, name);
+        var current = await store.GetAsync(key, cancellationToken)
+            ?? throw ApiException.NotFound(target.Plural, target.Group, name);
+        return await UpdateAsync(target, key, obj, current, resourceVersion, options, cancellationToken);
+    }
+
+    public async Task<WriteResult> PatchAsync(ResourceTarget target, string? ns, string name, PatchKind kind, JsonNode? patch, WriteOptions options, CancellationToken cancellationToken)
+    {
+        var key = Key(target, ns, name);
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await store.GetAsync(key, cancellationToken)
+                ?? throw ApiException.NotFound(target.Plural, target.Group, name);
+            var original = InVersion(current, target).Object;
+
+            JsonNode? patched;
+            try
+            {
+                patched = kind == PatchKind.Merge ? MergePatch.Apply(original, patch) : JsonPatch.Apply(original, patch);
+            }
+            catch (PatchException e)
+            {
+                throw new ApiException(422, "Invalid", e.Message, new ErrorSubject(target.Group, target.Kind, name));
+            }
+
+            if (patched is not JsonObject patchedObject)
+            {
+                throw ApiException.BadRequest("the patch must produce a JSON object");
+            }
+
+            // A resourceVersion inside the patch is a precondition; otherwise the patch applies to whatever is current.
+            var requested = ObjectMetadata.GetString(patchedObject["metadata"]?["resourceVersion"]);
+            var precondition = string.IsNullOrEmpty(requested) || requested == current.ResourceVersion ? current.ResourceVersion : requested;
+            try
+            {
+                return await UpdateAsync(target, key, RequireObject(target, patchedObject), current, precondition, options, cancellationToken);
+            }
+            catch (ApiException e) when (e.Code == 409 && e.Reason == "Conflict" && string.IsNullOrEmpty(requested) && attempt < PatchConflictRetries)
+            {
+                // Another writer won the race; patches are not conditional, so re-apply to the new state.
+            }
+        }
+    }
+
+    public async Task<StoredObject> DeleteAsync(ResourceTarget target, string? ns, string name, DeleteOptions options, CancellationToken cancellationToken)
+    {
+        var key = Key(target, ns, name);
+        var current = await store.GetAsync(key, cancellationToken)
+            ?? throw ApiException.NotFound(target.Plural, target.Group, name);
+        var meta = ObjectMetadata.Metadata(current.Object);
+        if (options.PreconditionUid is { } uid && uid != ObjectMetadata.GetString(meta["uid"]))
+        {
+            throw ApiException.Conflict(target.Plural, target.Group, name, $"Precondition failed: UID in precondition: {uid}, UID in object meta: {ObjectMetadata.GetString(meta["uid"])}");
+        }
+
+        if (options.PreconditionResourceVersion is { } rv && rv != current.ResourceVersion)
+        {
+            throw ApiException.Conflict(target.Plural, target.Group, name, $"Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current.ResourceVersion}");
+        }
+
+        if (target.Definition == BuiltInDefinitions.CustomResourceDefinitions)
+        {
+            await DeleteDefinitionObjectsAsync(current.Object, options, cancellationToken);
+        }
+        else if (target.Definition == BuiltInDefinitions.Namespaces)
+        {
+            await DeleteNamespaceObjectsAsync(name, options, cancellationToken);
+        }
+
+        if (options.DryRun)
+        {
+            return InVersion(current, target);
+        }
+
+        try
+        {
+            return InVersion(await store.DeleteAsync(key, current.ResourceVersion, cancellationToken), target);
+        }
+        catch (StoreException e) when (e.Kind == StoreErrorKind.NotFound)
+        {
+            throw ApiException.NotFound(target.Plural, target.Group, name);
+        }
+        catch (StoreException e) when (e.Kind == StoreErrorKind.Conflict)
+        {
+            throw ApiException.Conflict(target.Plural, target.Group, name, "the object has been modified; please apply your changes to the latest version and try again");
+        }
+    }
+
+    private async Task<WriteResult> UpdateAsync(ResourceTarget target, ObjectKey key, JsonObject obj, StoredObject current, string resourceVersion, WriteOptions options, CancellationToken cancellationToken)
+    {
+        var meta = (JsonObject)obj["metadata"]!;
+        var unknown = ObjectMetadata.PruneUnknown(meta);
+        var errors = ObjectMetadata.Validate(meta);
+        var name = key.Name;
+
+        var bodyName = ObjectMetadata.GetString(meta["name"]);
+        if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+        }
+
+        meta["name"] = name;
+        SetNamespace(target, key.Namespace.Length == 0 ? null : key.Namespace, meta);
+
+        var old = InVersion(current, target).Object;
+        var oldMeta = ObjectMetadata.Metadata(old);
+        var bodyUid = ObjectMetadata.GetString(meta["uid"]);
+        if (!string.IsNullOrEmpty(bodyUid) && bodyUid != ObjectMetadata.GetString(oldMeta["uid"]))
+        {
+            throw ApiException.Conflict(target.Plural, target.Group, name, $"Precondition failed: UID in precondition: {bodyUid}, UID in object meta: {ObjectMetadata.GetString(oldMeta["uid"])}");
+        }
+
+        foreach (var field in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generateName" })
+        {
+            meta.Remove(field);
+            if (oldMeta[field] is JsonNode value)
+            {
+                meta[field] = value.DeepClone();
+            }
+        }
+
+        meta.Remove("managedFields");
+        meta.Remove("selfLink");
+
+        unknown.AddRange(await PrepareAsync(target, obj, old, errors, cancellationToken));
+        var warnings = Finish(target, obj, name, unknown, errors, options);
+
+        var oldGeneration = oldMeta["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : 1;
+        meta["generation"] = ObjectMetadata.SpecChanged(obj, old) ? oldGeneration + 1 : oldGeneration;
+        meta["resourceVersion"] = current.ResourceVersion;
+
+        if (resourceVersion != current.ResourceVersion)
+        {
+            throw ApiException.Conflict(target.Plural, target.Group, name, "the object has been modified; please apply your changes to the latest version and try again");
+        }
+
+        // An update that changes nothing is not written (Kubernetes keeps the resourceVersion).
+        if (JsonNode.DeepEquals(obj, old))
+        {
+            return new WriteResult(InVersion(current, target), warnings);
+        }
+
+        if (options.DryRun)
+        {
+            return new WriteResult(InVersion(new StoredObject(obj, current.ResourceVersion), target), warnings);
+        }
+
+        try
+        {
+            var stored = await store.UpdateAsync(key, ToStorage(target, obj), resourceVersion, cancellationToken);
+            return new WriteResult(InVersion(stored, target), warnings);
+        }
+        catch (StoreException e) when (e.Kind == StoreErrorKind.Conflict)
+        {
+            throw ApiException.Conflict(target.Plural, target.Group, name, "the object has been modified; please apply your changes to the latest version and try again");
+        }
+        catch (StoreException e) when (e.Kind == StoreErrorKind.NotFound)
+        {
+            throw ApiException.NotFound(target.Plural, target.Group, name);
+        }
+    }
+
+    /// <summary>Type-specific rules: schema for custom objects, definition rules for CRDs, namespace defaults. Returns unknown-field paths.</summary>
+    private async Task<List<string>> PrepareAsync(ResourceTarget target, JsonObject obj, JsonObject? old, List<FieldError> errors, CancellationToken cancellationToken)
+    {
+        if (target.Definition == BuiltInDefinitions.Namespaces)
+        {
+            PrepareNamespace(obj, old, errors);
+            return [];
+        }
+
+        if (target.Definition == BuiltInDefinitions.CustomResourceDefinitions)
+        {
+            await PrepareDefinitionAsync(obj, old, errors, cancellationToken);
+            return [];
+        }
+
+        if (target.Schema is not CompiledSchema schema)
+        {
+            return [];
+        }
+
+        var unknown = schema.Prune(obj).ToList();
+        schema.ApplyDefaults(obj);
+        errors.AddRange(schema.Validate(obj));
+        return unknown;
+    }
+
+    private static void PrepareNamespace(JsonObject obj, JsonObject? old, List<FieldError> errors)
+    {
+        var name = ObjectMetadata.Name(obj);
+        if (name.Length > 0)
+        {
+            errors.AddRange(NameRules.CheckLabel("metadata.name", name).Where(e => !NameRules.IsDns1123Label(name)));
+        }
+
+        obj["spec"] = obj["spec"] as JsonObject ?? new JsonObject();
+        if (obj["spec"]!["finalizers"] is null)
+        {
+            obj["spec"]!["finalizers"] = new JsonArray("kubernetes");
+        }
+
+        obj["status"] = old?["status"]?.DeepClone() ?? new JsonObject { ["phase"] = "Active" };
+        var labels = ObjectMetadata.Metadata(obj)["labels"] as JsonObject ?? new JsonObject();
+        labels["kubernetes.io/metadata.name"] = name;
+        ObjectMetadata.Metadata(obj)["labels"] = labels;
+    }
+
+    private async Task PrepareDefinitionAsync(JsonObject obj, JsonObject? old, List<FieldError> errors, CancellationToken cancellationToken)
+    {
+        var parsed = DefinitionParser.Parse(obj);
+        errors.AddRange(parsed.Errors);
+        if (parsed.Definition is not { } definition)
+        {
+            return;
+        }
+
+        var name = ObjectMetadata.Name(obj);
+        if (old is not null && DefinitionParser.Parse(old).Definition is { } previous)
+        {
+            if (previous.Scope != definition.Scope && await store.CountAsync(new CollectionKey(definition.Group, definition.Names.Plural, null), cancellationToken) > 0)
+            {
+                errors.Add(FieldError.Forbidden("spec.scope", "may not be changed while objects of this type exist"));
+            }
+        }
+
+        // Names must be unambiguous: no other definition in the group may use this kind, singular or a short name,
+        // and short names must be unique across all groups because kubectl resolves them globally.
+        foreach (var other in await catalog.DefinitionsAsync(cancellationToken))
+        {
+            if (other.Name == name || (other.BuiltIn && other.Group != definition.Group && other.Names.ShortNames.Count == 0))
+            {
+                continue;
+            }
+
+            var sameGroup = other.Group == definition.Group;
+            if (sameGroup && other.Names.Kind == definition.Names.Kind)
+            {
+                errors.Add(FieldError.Invalid("spec.names.kind", definition.Names.Kind, $"is already in use by {other.Name}"));
+            }
+
+            if (sameGroup && (other.Names.Singular == definition.Names.Singular || other.Names.Plural == definition.Names.Singular))
+            {
+                errors.Add(FieldError.Invalid("spec.names.singular", definition.Names.Singular, $"is already in use by {other.Name}"));
+            }
+
+            for (var i = 0; i < definition.Names.ShortNames.Count; i++)
+            {
+                var shortName = definition.Names.ShortNames[i];
+                if (other.Names.ShortNames.Contains(shortName) || (sameGroup && (other.Names.Plural == shortName || other.Names.Singular == shortName)))
+                {
+                    errors.Add(FieldError.Invalid($"spec.names.shortNames[{i}]", shortName, $"is already in use by {other.Name}"));
+                }
+            }
+        }
+
+        var stored = new List<string>();
+        if (old?["status"]?["storedVersions"] is JsonArray previousStored)
+        {
+            stored.AddRange(previousStored.Select(v => ObjectMetadata.GetString(v)).OfType<string>());
+        }
+
+        if (!stored.Contains(definition.StorageVersion.Name))
+        {
+            stored.Add(definition.StorageVersion.Name);
+        }
+
+        var now = ObjectMetadata.Timestamp(clock.GetUtcNow());
+        var names = new JsonObject
+        {
+            ["plural"] = definition.Names.Plural,
+            ["singular"] = definition.Names.Singular,
+            ["kind"] = definition.Names.Kind,
+            ["listKind"] = definition.Names.ListKind,
+        };
+        if (definition.Names.ShortNames.Count > 0)
+        {
+            names["shortNames"] = new JsonArray(definition.Names.ShortNames.Select(s => (JsonNode)JsonValue.Create(s)).ToArray());
+        }
+
+        if (definition.Names.Categories.Count > 0)
+        {
+            names["categories"] = new JsonArray(definition.Names.Categories.Select(s => (JsonNode)JsonValue.Create(s)).ToArray());
+        }
+
+        obj["status"] = new JsonObject
+        {
+            ["conditions"] = new JsonArray(
+                Condition("NamesAccepted", "NoConflicts", "no conflicts found", old, now),
+                Condition("Established", "InitialNamesAccepted", "the initial names have been accepted", old, now)),
+            ["acceptedNames"] = names,
+            ["storedVersions"] = new JsonArray(stored.Select(s => (JsonNode)JsonValue.Create(s)).ToArray()),
+        };
+    }
+
+    private static JsonObject Condition(string type, string reason, string message, JsonObject? old, string now)
+    {
+        var since = (old?["status"]?["conditions"] as JsonArray)?
+            .OfType<JsonObject>()
+            .FirstOrDefault(c => ObjectMetadata.GetString(c["type"]) == type && ObjectMetadata.GetString(c["status"]) == "True")?["lastTransitionTime"]?.GetValue<string>();
+        return new JsonObject
+        {
+            ["type"] = type,
+            ["status"] = "True",
+            ["lastTransitionTime"] = since ?? now,
+            ["reason"] = reason,
+            ["message"] = message,
+        };
+    }
+
+    private async Task DeleteDefinitionObjectsAsync(JsonObject crd, DeleteOptions options, CancellationToken cancellationToken)
+    {
+        if (DefinitionParser.Parse(crd).Definition is not { } definition)
+        {
+            return;
+        }
+
+        var collection = new CollectionKey(definition.Group, definition.Names.Plural, null);
+        var count = await store.CountAsync(collection, cancellationToken);
+        if (count == 0)
+        {
+            return;
+        }
+
+        if (options.PropagationPolicy is not ("Background" or "Foreground"))
+        {
+            throw new ApiException(409, "Conflict",
+                $"customresourcedefinitions.apiextensions.k8s.io \"{definition.Name}\" still has {count} object(s); delete them first, or delete the definition with propagationPolicy=Background or Foreground to delete them with it",
+                new ErrorSubject(BuiltInDefinitions.ApiExtensionsGroup, "customresourcedefinitions", definition.Name));
+        }
+
+        if (!options.DryRun)
+        {
+            await DeleteAllAsync(collection, cancellationToken);
+        }
+    }
+
+    private async Task DeleteNamespaceObjectsAsync(string ns, DeleteOptions options, CancellationToken cancellationToken)
+    {
+        if (ns is "default")
+        {
+            throw new ApiException(403, "Forbidden", "namespaces \"default\" is forbidden: this namespace may not be deleted", new ErrorSubject("", "namespaces", ns));
+        }
+
+        if (options.DryRun)
+        {
+            return;
+        }
+
+        foreach (var entry in await catalog.ListAsync(cancellationToken))
+        {
+            if (entry.Definition.Namespaced)
+            {
+                await DeleteAllAsync(new CollectionKey(entry.Definition.Group, entry.Definition.Names.Plural, ns), cancellationToken);
+            }
+        }
+    }
+
+    private async Task DeleteAllAsync(CollectionKey collection, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var page = await store.ListAsync(collection, new ListRequest(500), cancellationToken);
+            foreach (var item in page.Items)
+            {
+                var meta = ObjectMetadata.Metadata(item.Object);
+                var key = new ObjectKey(collection.Group, collection.Resource, ObjectMetadata.GetString(meta["namespace"]) ?? "", ObjectMetadata.Name(item.Object));
+                try
+                {
+                    await store.DeleteAsync(key, null, cancellationToken);
+                }
+                catch (StoreException e) when (e.Kind == StoreErrorKind.NotFound)
+                {
+                    // Deleted concurrently: the goal is reached.
+                }
+            }
+
+            if (page.Continue is null || page.Items.Count == 0)
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RequireActiveNamespaceAsync(string ns, CancellationToken cancellationToken)
+    {
+        var stored = await store.GetAsync(new ObjectKey("", "namespaces", "", ns), cancellationToken)
+            ?? throw ApiException.NotFound("namespaces", "", ns);
+        if (ObjectMetadata.GetString(stored.Object["status"]?["phase"]) == "Terminating")
+        {
+            throw new ApiException(403, "Forbidden", $"unable to create new content in namespace {ns} because it is being terminated", new ErrorSubject("", "namespaces", ns));
+        }
+    }
+
+    /// <summary>Reports unknown fields per the field-validation mode and refuses an invalid object; returns the warnings.</summary>
+    private static List<string> Finish(ResourceTarget target, JsonObject obj, string name, List<string> unknown, List<FieldError> errors, WriteOptions options)
+    {
+        if (unknown.Count > 0 && options.FieldValidation == FieldValidation.Strict)
+        {
+            throw ApiException.BadRequest($"{target.Kind} in version \"{target.Version.Name}\" cannot be handled as a {target.Kind}: strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+        }
+
+        if (errors.Count > 0)
+        {
+            throw ApiException.Invalid(target.Kind, target.Group, name, errors);
+        }
+
+        var warnings = new List<string>(target.VersionWarnings);
+        if (options.FieldValidation == FieldValidation.Warn)
+        {
+            warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
+        }
+
+        _ = obj;
+        return warnings;
+    }
+
+    private static IEnumerable<FieldError> CheckName(ResourceTarget target, string field, string name) =>
+        target.Definition == BuiltInDefinitions.Namespaces ? NameRules.CheckLabel(field, name) : NameRules.CheckSubdomain(field, name);
+
+    private static void SetNamespace(ResourceTarget target, string? ns, JsonObject meta)
+    {
+        if (!target.Definition.Namespaced)
+        {
+            meta.Remove("namespace");
+            return;
+        }
+
+        var bodyNamespace = ObjectMetadata.GetString(meta["namespace"]);
+        if (!string.IsNullOrEmpty(bodyNamespace) && bodyNamespace != ns)
+        {
+            throw ApiException.BadRequest($"the namespace of the provided object ({bodyNamespace}) does not match the namespace sent on the request ({ns})");
+        }
+
+        meta["namespace"] = ns;
+    }
+
+    /// <summary>Checks apiVersion/kind against the URL and returns the body as an object with a metadata object.</summary>
+    private static JsonObject RequireObject(ResourceTarget target, JsonNode? body)
+    {
+        if (body is not JsonObject obj)
+        {
+            throw ApiException.BadRequest($"the request body must be a JSON or YAML object, not {FieldError.TypeName(body)}");
+        }
+
+        var kind = ObjectMetadata.GetString(obj["kind"]);
+        if (string.IsNullOrEmpty(kind))
+        {
+            throw ApiException.BadRequest("Object 'Kind' is missing in the request body");
+        }
+
+        if (kind != target.Kind)
+        {
+            throw ApiException.BadRequest($"the kind in the data ({kind}) does not match the expected kind ({target.Kind})");
+        }
+
+        var apiVersion = ObjectMetadata.GetString(obj["apiVersion"]);
+        if (string.IsNullOrEmpty(apiVersion))
+        {
+            throw ApiException.BadRequest("Object 'apiVersion' is missing in the request body");
+        }
+
+        if (apiVersion != target.ApiVersion)
+        {
+            throw ApiException.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({target.ApiVersion})");
+        }
+
+        switch (obj["metadata"])
+        {
+            case null:
+                obj["metadata"] = new JsonObject();
+                break;
+            case JsonObject:
+                break;
+            default:
+                throw ApiException.Invalid(target.Kind, target.Group, "", [FieldError.TypeInvalid("metadata", obj["metadata"], "object")]);
+        }
+
+        return obj;
+    }
+
+    private static ObjectKey Key(ResourceTarget target, string? ns, string name) =>
+        new(target.Group, target.Plural, target.Definition.Namespaced ? ns ?? "" : "", name);
+
+    /// <summary>Objects are stored in the storage version; with conversion strategy None only apiVersion changes.</summary>
+    private static JsonObject ToStorage(ResourceTarget target, JsonObject obj)
+    {
+        obj["apiVersion"] = target.Definition.ApiVersion(target.Definition.StorageVersion.Name);
+        return obj;
+    }
+
+    private static StoredObject InVersion(StoredObject stored, ResourceTarget target)
+    {
+        stored.Object["apiVersion"] = target.ApiVersion;
+        return stored;
+    }
+}

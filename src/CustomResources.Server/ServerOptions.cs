@@ -1,0 +1,31 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace CustomResources.Server;
+
+/// <summary>Configuration section <c>Storage</c>.</summary>
+public sealed class StorageOptions
+{
+    public const string Section = "Storage";
+
+    /// <summary>Which store backs the server: <c>Sqlite</c> (embedded default).</summary>
+    [Required]
+    [RegularExpression("^Sqlite$", ErrorMessage = "Storage:Provider must be 'Sqlite' (the only provider in this build).")]
+    public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>The SQLite database file (embedded store).</summary>
+    [Required(ErrorMessage = "Storage:Path must name the SQLite database file, e.g. ./data/customresources.db.")]
+    public string Path { get; set; } = "./data/customresources.db";
+}
+
+/// <summary>Configuration section <c>Server</c>.</summary>
+public sealed class ApiServerOptions
+{
+    public const string Section = "Server";
+
+    /// <summary>
+    /// The Kubernetes minor version <c>/version</c> reports. The kubectl dispatcher runs the bundled
+    /// kubectl 1.&lt;minor&gt; for servers reporting 27 to 33.
+    /// </summary>
+    [Range(1, 99, ErrorMessage = "Server:KubernetesMinorVersion must be a number such as 32.")]
+    public int KubernetesMinorVersion { get; set; } = 32;
+}

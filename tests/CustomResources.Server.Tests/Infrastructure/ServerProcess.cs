@@ -1,0 +1,171 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace CustomResources.Server.Tests.Infrastructure;
+
+/// <summary>
+/// The real server as a separate process on a free loopback port, with its own SQLite file — what a user
+/// gets from <c>dotnet run --project src/CustomResources.Server</c>.
+/// </summary>
+public sealed class ServerProcess : IAsyncDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ServerProcess(Process process, int port, string directory)
+    {
+        _process = process;
+        Port = port;
+        Directory = directory;
+    }
+
+    public int Port { get; }
+
+    public string Directory { get; }
+
+    public string BaseUrl => $"http://127.0.0.1:{Port}";
+
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return _output.ToString();
+            }
+        }
+    }
+
+    public static async Task<ServerProcess> StartAsync(IDictionary<string, string>? environment = null, string? directory = null)
+    {
+        directory ??= Path.Combine(Path.GetTempPath(), "cr-server-" + Guid.NewGuid().ToString("N"));
+        System.IO.Directory.CreateDirectory(directory);
+        var port = FreePort();
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ServerAssembly());
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.Environment["Storage__Path"] = Path.Combine(directory, "customresources.db");
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+
+        var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
+        var server = new ServerProcess(process, port, directory);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        await server.WaitHealthyAsync();
+        return server;
+    }
+
+    /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>
+    public void Kill()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Kill();
+        _process.Dispose();
+        await Task.Yield();
+        try
+        {
+            System.IO.Directory.Delete(Directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // Left for the OS to clean.
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    /// <summary>The server's build output, next to this test project's (same configuration).</summary>
+    public static string ServerAssembly()
+    {
+        var testDirectory = AppContext.BaseDirectory;
+        var root = new DirectoryInfo(testDirectory);
+        while (root is not null && !File.Exists(Path.Combine(root.FullName, "Functions.sln")))
+        {
+            root = root.Parent;
+        }
+
+        if (root is null)
+        {
+            throw new InvalidOperationException($"Functions.sln not found above {testDirectory}");
+        }
+
+        // .../tests/CustomResources.Server.Tests/bin/<Configuration>/net10.0/
+        var configuration = new DirectoryInfo(testDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name;
+        var path = Path.Combine(root.FullName, "src", "CustomResources.Server", "bin", configuration, "net10.0", "CustomResources.Server.dll");
+        return File.Exists(path) ? path : throw new FileNotFoundException("build the server first", path);
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+
+        lock (_output)
+        {
+            _output.AppendLine(line);
+        }
+    }
+
+    private async Task WaitHealthyAsync()
+    {
+        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"the server exited with {_process.ExitCode}:\n{Output}");
+            }
+
+            try
+            {
+                if ((await client.GetAsync($"{BaseUrl}/healthz")).IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+                // Not listening yet.
+            }
+            catch (TaskCanceledException)
+            {
+                // Not answering yet.
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"the server did not become healthy:\n{Output}");
+    }
+}
