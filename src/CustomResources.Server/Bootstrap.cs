@@ -1,6 +1,8 @@
 using System.Text.Json.Nodes;
 using CustomResources.Core.Errors;
 using CustomResources.Core.Objects;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Options;
 
 namespace CustomResources.Server;
 
@@ -20,5 +22,20 @@ public static class Bootstrap
         {
             // Already there from an earlier start or another instance.
         }
+    }
+
+    /// <summary>A one-line explanation for start-up failures caused by configuration, or null for anything else.</summary>
+    public static string? DescribeStartupFailure(Exception exception, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(configuration);
+        return exception switch
+        {
+            OptionsValidationException e => $"invalid configuration: {string.Join(" ", e.Failures)}",
+            InvalidOperationException e when e.Message.StartsWith("Failed to convert configuration value", StringComparison.Ordinal) => $"invalid configuration: {e.Message}",
+            SqliteException e => $"cannot open the store at Storage:Path '{configuration["Storage:Path"] ?? "./data/customresources.db"}': {e.Message}",
+            UnauthorizedAccessException e => $"cannot open the store at Storage:Path '{configuration["Storage:Path"] ?? "./data/customresources.db"}': {e.Message}",
+            IOException e => $"cannot open the store at Storage:Path '{configuration["Storage:Path"] ?? "./data/customresources.db"}': {e.Message}",
+            _ => null,
+        };
     }
 }

@@ -55,8 +55,22 @@ app.MapGet("/readyz", async (IObjectStore store, CancellationToken ct) =>
 KubernetesApi.Map(app);
 OakestraApi.Map(app);
 
-await Bootstrap.EnsureDefaultNamespaceAsync(app.Services.GetRequiredService<ResourceService>(), CancellationToken.None);
+try
+{
+    // Resolve every options object now so a bad setting stops the server before it listens.
+    _ = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value;
+    _ = app.Services.GetRequiredService<IOptions<ApiServerOptions>>().Value;
+    await Bootstrap.EnsureDefaultNamespaceAsync(app.Services.GetRequiredService<ResourceService>(), CancellationToken.None);
+}
+catch (Exception e) when (Bootstrap.DescribeStartupFailure(e, builder.Configuration) is { } reason)
+{
+    // A configuration mistake is reported in one clear line, not a stack trace.
+    await Console.Error.WriteLineAsync($"Cannot start: {reason}");
+    return 2;
+}
+
 await app.RunAsync();
+return 0;
 
 /// <summary>Entry point, visible to WebApplicationFactory in tests.</summary>
 public partial class Program;

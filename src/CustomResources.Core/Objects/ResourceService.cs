@@ -47,6 +47,7 @@ public sealed class ResourceService(IObjectStore store, DefinitionCatalog catalo
             throw ApiException.BadRequest("limit must be a non-negative integer");
         }
 
+        CheckNamespaceSegment(target, ns);
         var collection = new CollectionKey(target.Group, target.Plural, target.Definition.Namespaced ? ns : "");
         try
         {
@@ -65,6 +66,7 @@ public sealed class ResourceService(IObjectStore store, DefinitionCatalog catalo
 
     public async Task<WriteResult> CreateAsync(ResourceTarget target, string? ns, JsonNode? body, WriteOptions options, CancellationToken cancellationToken)
     {
+        CheckNamespaceSegment(target, ns);
         var obj = RequireObject(target, body);
         var meta = (JsonObject)obj["metadata"]!;
         var unknown = ObjectMetadata.PruneUnknown(meta);
@@ -630,8 +632,29 @@ public sealed class ResourceService(IObjectStore store, DefinitionCatalog catalo
         return obj;
     }
 
-    private static ObjectKey Key(ResourceTarget target, string? ns, string name) =>
-        new(target.Group, target.Plural, target.Definition.Namespaced ? ns ?? "" : "", name);
+    /// <summary>
+    /// The store key for a URL's namespace and name. A segment that cannot be a valid name cannot name an existing
+    /// object either, so it is a 404 — and hostile text (traversal, control characters) never reaches the store.
+    /// </summary>
+    private static ObjectKey Key(ResourceTarget target, string? ns, string name)
+    {
+        CheckNamespaceSegment(target, ns);
+        var valid = target.Definition == BuiltInDefinitions.Namespaces ? NameRules.IsDns1123Label(name) : NameRules.IsDns1123Subdomain(name);
+        if (!valid)
+        {
+            throw ApiException.NotFound(target.Plural, target.Group, name);
+        }
+
+        return new ObjectKey(target.Group, target.Plural, target.Definition.Namespaced ? ns ?? "" : "", name);
+    }
+
+    private static void CheckNamespaceSegment(ResourceTarget target, string? ns)
+    {
+        if (target.Definition.Namespaced && ns is not null && !NameRules.IsDns1123Label(ns))
+        {
+            throw ApiException.NotFound("namespaces", "", ns);
+        }
+    }
 
     /// <summary>Objects are stored in the storage version; with conversion strategy None only apiVersion changes.</summary>
     private static JsonObject ToStorage(ResourceTarget target, JsonObject obj)
