@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using CustomResources.Core.Errors;
 using CustomResources.Core.Objects;
 using CustomResources.Core.Schema;
+using CustomResources.Core.Serialization;
 
 namespace CustomResources.Core.Definitions;
 
@@ -271,9 +272,9 @@ public static class DefinitionParser
             var priority = 0;
             if (c["priority"] is JsonNode p)
             {
-                if (p is JsonValue pv && pv.TryGetValue<int>(out var pr) && pr >= 0)
+                if (p is JsonValue pv && p.GetValueKind() == JsonValueKind.Number && JsonNumbers.TryGetInteger(pv, out var pr) && pr is >= 0 and <= int.MaxValue)
                 {
-                    priority = pr;
+                    priority = (int)pr;
                 }
                 else
                 {

@@ -278,7 +278,7 @@ public sealed class ResourceService(IObjectStore store, DefinitionCatalog catalo
         unknown.AddRange(await PrepareAsync(target, obj, old, errors, cancellationToken));
         var warnings = Finish(target, obj, name, unknown, errors, options);
 
-        var oldGeneration = oldMeta["generation"] is JsonValue g && g.TryGetValue<long>(out var gen) ? gen : 1;
+        var oldGeneration = oldMeta["generation"] is JsonValue g && JsonNumbers.TryGetInteger(g, out var gen) ? gen : 1;
         meta["generation"] = ObjectMetadata.SpecChanged(obj, old) ? oldGeneration + 1 : oldGeneration;
         meta["resourceVersion"] = current.ResourceVersion;
 

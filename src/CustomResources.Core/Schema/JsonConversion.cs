@@ -3,56 +3,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Newtonsoft.Json.Linq;
 
+using CustomResources.Core.Serialization;
+
 namespace CustomResources.Core.Schema;
-
-/// <summary>Reads JSON numbers the way Kubernetes does: an integral value (<c>2</c> or <c>2.0</c>) is an integer.</summary>
-internal static class JsonNumbers
-{
-    private const double LongLimit = 9.2e18;
-
-    public static bool TryGetInteger(JsonValue value, out long result)
-    {
-        if (value.TryGetValue<JsonElement>(out var element))
-        {
-            if (element.TryGetInt64(out result))
-            {
-                return true;
-            }
-
-            return element.TryGetDouble(out var d) && TryIntegral(d, out result);
-        }
-
-        var text = value.ToJsonString();
-        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out result))
-        {
-            return true;
-        }
-
-        return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && TryIntegral(parsed, out result);
-    }
-
-    public static double GetDouble(JsonValue value)
-    {
-        if (value.TryGetValue<JsonElement>(out var element) && element.TryGetDouble(out var d))
-        {
-            return d;
-        }
-
-        return double.Parse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture);
-    }
-
-    private static bool TryIntegral(double d, out long result)
-    {
-        if (double.IsInteger(d) && Math.Abs(d) < LongLimit)
-        {
-            result = (long)d;
-            return true;
-        }
-
-        result = 0;
-        return false;
-    }
-}
 
 /// <summary>Converts System.Text.Json nodes to the Newtonsoft tokens NJsonSchema validates.</summary>
 internal static class JsonConversion

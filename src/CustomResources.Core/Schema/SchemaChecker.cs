@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CustomResources.Core.Errors;
 
+using CustomResources.Core.Serialization;
+
 namespace CustomResources.Core.Schema;
 
 /// <summary>
@@ -501,7 +503,7 @@ internal sealed class SchemaChecker
             return null;
         }
 
-        if (value.AsValue().TryGetValue<decimal>(out var number))
+        if (JsonNumbers.TryGetDecimal(value.AsValue(), out var number))
         {
             return number;
         }
