@@ -32,6 +32,29 @@ public sealed class ServerProcessTests
     }
 
     [Fact]
+    public async Task Sigterm_shuts_the_server_down_cleanly_and_keeps_the_data()
+    {
+        var directory = Path.Combine(Path.GetTempPath(), "cr-term-" + Guid.NewGuid().ToString("N"));
+        await using (var server = await ServerProcess.StartAsync(directory: directory))
+        {
+            using var client = new HttpClient { BaseAddress = new Uri(server.BaseUrl) };
+            await Samples.DefineCronTabAsync(client);
+            Assert.Equal(HttpStatusCode.Created, (await client.SendJsonAsync(HttpMethod.Post, Samples.CronTabPath, Samples.CronTab("kept"))).StatusCode);
+            Assert.Equal(0, await server.TerminateAsync(TimeSpan.FromSeconds(15)));
+            Assert.Contains("Application is shutting down", server.Output, StringComparison.Ordinal);
+            Directory.CreateDirectory(directory + "-keep");
+            foreach (var file in Directory.GetFiles(directory))
+            {
+                File.Copy(file, Path.Combine(directory + "-keep", Path.GetFileName(file)));
+            }
+        }
+
+        await using var restarted = await ServerProcess.StartAsync(directory: directory + "-keep");
+        using var again = new HttpClient { BaseAddress = new Uri(restarted.BaseUrl) };
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync($"{Samples.CronTabPath}/kept")).StatusCode);
+    }
+
+    [Fact]
     public async Task Committed_objects_survive_kill_9_and_restart()
     {
         var directory = Path.Combine(Path.GetTempPath(), "cr-crash-" + Guid.NewGuid().ToString("N"));
