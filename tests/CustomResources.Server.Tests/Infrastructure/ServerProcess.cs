@@ -43,15 +43,7 @@ public sealed class ServerProcess : IAsyncDisposable
         directory ??= Path.Combine(Path.GetTempPath(), "cr-server-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var port = FreePort();
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ServerAssembly());
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        var start = StartInfo(port);
         start.Environment["Storage__Path"] = Path.Combine(directory, "customresources.db");
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
@@ -73,20 +65,7 @@ public sealed class ServerProcess : IAsyncDisposable
     /// <summary>Runs the server with <paramref name="arguments"/> expecting it to exit by itself; returns its exit code and output.</summary>
     public static async Task<(int ExitCode, string Output)> RunToExitAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add(ServerAssembly());
-        start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{FreePort()}");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
+        var start = StartInfo(FreePort(), arguments);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -140,6 +119,26 @@ public sealed class ServerProcess : IAsyncDisposable
         {
             // Left for the OS to clean.
         }
+    }
+
+    /// <summary><c>dotnet CustomResources.Server.dll --urls http://127.0.0.1:{port} [arguments]</c> with output captured.</summary>
+    private static ProcessStartInfo StartInfo(int port, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(ServerAssembly());
+        start.ArgumentList.Add("--urls");
+        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return start;
     }
 
     public static int FreePort()
