@@ -342,11 +342,6 @@ public sealed class ResourceService(IObjectStore store, DefinitionCatalog catalo
     private static void PrepareNamespace(JsonObject obj, JsonObject? old, List<FieldError> errors)
     {
         var name = ObjectMetadata.Name(obj);
-        if (name.Length > 0)
-        {
-            errors.AddRange(NameRules.CheckLabel("metadata.name", name).Where(e => !NameRules.IsDns1123Label(name)));
-        }
-
         obj["spec"] = obj["spec"] as JsonObject ?? new JsonObject();
         if (obj["spec"]!["finalizers"] is null)
         {
