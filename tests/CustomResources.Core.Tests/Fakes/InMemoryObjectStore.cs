@@ -206,10 +206,13 @@ public sealed class InMemoryObjectStore : IObjectStore
         return byNamespace != 0 ? byNamespace : string.CompareOrdinal(key.Name, name);
     }
 
-    /// <summary>A private copy of the caller's object, without the resourceVersion the store owns.</summary>
+    /// <summary>
+    /// A private copy of the caller's object, without the resourceVersion the store owns. Like a real backend, the
+    /// store keeps serialized JSON: values read back are parsed JSON, whatever CLR values the caller's nodes held.
+    /// </summary>
     private static JsonObject Input(JsonObject value)
     {
-        var copy = (JsonObject)value.DeepClone();
+        var copy = (JsonObject)JsonNode.Parse(value.ToJsonString())!;
         (copy["metadata"] as JsonObject)?.Remove("resourceVersion");
         return copy;
     }
@@ -218,7 +221,7 @@ public sealed class InMemoryObjectStore : IObjectStore
 
     private static StoredObject Output(JsonObject value, long number)
     {
-        var copy = (JsonObject)value.DeepClone();
+        var copy = (JsonObject)JsonNode.Parse(value.ToJsonString())!;
         var version = number.ToString(CultureInfo.InvariantCulture);
         if (copy["metadata"] is not JsonObject metadata)
         {
