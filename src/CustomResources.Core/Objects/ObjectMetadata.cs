@@ -113,10 +113,14 @@ public static class ObjectMetadata
         return errors;
     }
 
-    /// <summary>A name from <c>generateName</c>: the prefix plus five random characters, as Kubernetes does.</summary>
+    /// <summary>
+    /// A name from <c>generateName</c>: the prefix plus five random characters, as Kubernetes does. Like Kubernetes'
+    /// SimpleNameGenerator, at most 58 characters of the prefix are kept, so the name is at most 63 characters and a
+    /// valid label whenever the prefix is (namespace names must be DNS-1123 labels).
+    /// </summary>
     public static string Generate(string prefix)
     {
-        var maxPrefix = NameRules.SubdomainMaxLength - 5;
+        var maxPrefix = NameRules.LabelMaxLength - 5;
         if (prefix.Length > maxPrefix)
         {
             prefix = prefix[..maxPrefix];

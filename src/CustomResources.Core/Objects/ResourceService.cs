@@ -182,13 +182,15 @@ public sealed class ResourceService(IObjectStore store, DefinitionCatalog catalo
             }
 
             // A resourceVersion inside the patch is a precondition; otherwise the patch applies to whatever is current.
+            // The patched object carries the current resourceVersion unless the patch changed it, so only a
+            // different value is a precondition (as in Kubernetes, which compares it with the object it patched).
             var requested = ObjectMetadata.GetString(patchedObject["metadata"]?["resourceVersion"]);
             var precondition = string.IsNullOrEmpty(requested) || requested == current.ResourceVersion ? current.ResourceVersion : requested;
             try
             {
                 return await UpdateAsync(target, key, RequireObject(target, patchedObject), current, precondition, options, cancellationToken);
             }
-            catch (ApiException e) when (e.Code == 409 && e.Reason == "Conflict" && string.IsNullOrEmpty(requested) && attempt < PatchConflictRetries)
+            catch (ApiException e) when (e.Code == 409 && e.Reason == "Conflict" && precondition == current.ResourceVersion && attempt < PatchConflictRetries)
             {
                 // Another writer won the race; patches are not conditional, so re-apply to the new state.
             }
@@ -342,11 +344,6 @@ public sealed class ResourceService(IObjectStore store, DefinitionCatalog catalo
     private static void PrepareNamespace(JsonObject obj, JsonObject? old, List<FieldError> errors)
     {
         var name = ObjectMetadata.Name(obj);
-        if (name.Length > 0)
-        {
-            errors.AddRange(NameRules.CheckLabel("metadata.name", name).Where(e => !NameRules.IsDns1123Label(name)));
-        }
-
         obj["spec"] = obj["spec"] as JsonObject ?? new JsonObject();
         if (obj["spec"]!["finalizers"] is null)
         {
