@@ -85,13 +85,14 @@ public sealed class FieldSelector
                 continue; // "a=b,,c=d" and a trailing comma are tolerated, as in Kubernetes.
             }
 
-            var requirement = ParseTerm(text, term);
-            if (!allowed.Contains(requirement.Field))
-            {
-                throw ApiException.BadRequest($"field label not supported: {requirement.Field}");
-            }
+            requirements.Add(ParseTerm(text, term));
+        }
 
-            requirements.Add(requirement);
+        // Syntax problems anywhere come first; then the first field the type does not support.
+        var unsupported = requirements.FirstOrDefault(r => !allowed.Contains(r.Field));
+        if (unsupported is not null)
+        {
+            throw ApiException.BadRequest($"field label not supported: {unsupported.Field}");
         }
 
         return requirements.Count == 0 ? Everything : new FieldSelector(requirements);
