@@ -135,30 +135,22 @@ public static class ObjectMetadata
         return prefix + new string(suffix);
     }
 
-    /// <summary>True when the two objects differ outside <c>metadata</c> and <c>status</c> (what bumps <c>generation</c>).</summary>
-    public static bool SpecChanged(JsonObject a, JsonObject b)
+    /// <summary>
+    /// True when the two objects differ outside <c>metadata</c> (and outside <c>status</c> unless
+    /// <paramref name="includeStatus"/>): the changes that bump <c>generation</c>.
+    /// </summary>
+    public static bool SpecChanged(JsonObject a, JsonObject b, bool includeStatus = false)
     {
+        bool Counts(string key) => key is not ("metadata" or "apiVersion" or "kind") && (includeStatus || key != "status");
+
         foreach (var (key, value) in a)
         {
-            if (key is "metadata" or "status" or "apiVersion" or "kind")
-            {
-                continue;
-            }
-
-            if (!b.TryGetPropertyValue(key, out var other) || !JsonNode.DeepEquals(value, other))
+            if (Counts(key) && (!b.TryGetPropertyValue(key, out var other) || !JsonNode.DeepEquals(value, other)))
             {
                 return true;
             }
         }
 
-        foreach (var (key, _) in b)
-        {
-            if (key is not ("metadata" or "status" or "apiVersion" or "kind") && !a.ContainsKey(key))
-            {
-                return true;
-            }
-        }
-
-        return false;
+        return b.Any(p => Counts(p.Key) && !a.ContainsKey(p.Key));
     }
 }

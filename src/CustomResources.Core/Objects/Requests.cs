@@ -36,6 +36,9 @@ public sealed record ResourceTarget(ResourceDefinition Definition, DefinitionVer
 {
     public string ApiVersion => Definition.ApiVersion(Version.Name);
 
+    /// <summary>True while the type's definition is being deleted: its objects are going and no new ones may be created.</summary>
+    public bool DefinitionTerminating { get; init; }
+
     public string Kind => Definition.Names.Kind;
 
     public string Group => Definition.Group;
@@ -46,4 +49,11 @@ public sealed record ResourceTarget(ResourceDefinition Definition, DefinitionVer
     public IReadOnlyList<string> VersionWarnings => Version.Deprecated
         ? [Version.DeprecationWarning ?? $"{ApiVersion} {Kind} is deprecated"]
         : [];
+}
+
+/// <summary>Which part of an object a write may change: the main resource or its <c>status</c> subresource.</summary>
+public enum WriteMode
+{
+    Main,
+    Status,
 }

@@ -31,7 +31,11 @@ public sealed partial class ResourceService
 
         var unknown = schema.Prune(obj).ToList();
         schema.ApplyDefaults(obj);
-        errors.AddRange(schema.Validate(obj));
+        var problems = schema.Validate(obj);
+
+        // Validation ratcheting: after a definition tightens its schema, a value that was already stored and is left
+        // unchanged does not block an update; a changed (or newly missing) value must satisfy the current schema.
+        errors.AddRange(old is null ? problems : problems.Where(p => !Ratcheted(p, old, obj)));
         return unknown;
     }
 
@@ -150,5 +154,18 @@ public sealed partial class ResourceService
             ["reason"] = reason,
             ["message"] = message,
         };
+    }
+
+    private static bool Ratcheted(FieldError problem, JsonObject old, JsonObject updated)
+    {
+        var before = FieldPath.Resolve(old, problem.Field, out var inBefore);
+        var after = FieldPath.Resolve(updated, problem.Field, out var inAfter);
+        if (inBefore && inAfter)
+        {
+            return JsonNode.DeepEquals(before, after);
+        }
+
+        // Absent before and after: only a missing required field is "unchanged"; an unresolvable path is not ratcheted.
+        return !inBefore && !inAfter && problem.Reason == "FieldValueRequired";
     }
 }

@@ -29,7 +29,10 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         }
 
         entry.Schemas.TryGetValue(version, out var schema);
-        return new ResourceTarget(entry.Definition, served, schema);
+        return new ResourceTarget(entry.Definition, served, schema)
+        {
+            DefinitionTerminating = entry.Source is { } source && Finalizers.IsDeleting(source),
+        };
     }
 
     public async Task<StoredObject> GetAsync(ResourceTarget target, string? ns, string name, CancellationToken cancellationToken)
@@ -67,6 +70,11 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
     public async Task<WriteResult> CreateAsync(ResourceTarget target, string? ns, JsonNode? body, WriteOptions options, CancellationToken cancellationToken)
     {
         CheckNamespaceSegment(target, ns);
+        if (target.DefinitionTerminating)
+        {
+            throw ApiException.MethodNotAllowed($"create not allowed while custom resource definition {target.Definition.Name} is terminating");
+        }
+
         var obj = RequireObject(target, body);
         var meta = (JsonObject)obj["metadata"]!;
         var unknown = ObjectMetadata.PruneUnknown(meta);
@@ -104,6 +112,11 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         meta.Remove("deletionGracePeriodSeconds");
         meta.Remove("selfLink");
         meta.Remove("managedFields");
+        if (target.Version.StatusSubresource && !target.Definition.BuiltIn)
+        {
+            // Status belongs to controllers: it is written through /status, never on create.
+            obj.Remove("status");
+        }
 
         unknown.AddRange(await PrepareAsync(target, obj, null, errors, cancellationToken));
         var warnings = Finish(target, obj, name.Length > 0 ? name : generateName, unknown, errors, options);
@@ -141,7 +154,28 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         }
     }
 
-    public async Task<WriteResult> ReplaceAsync(ResourceTarget target, string? ns, string name, JsonNode? body, WriteOptions options, CancellationToken cancellationToken)
+    public Task<WriteResult> ReplaceAsync(ResourceTarget target, string? ns, string name, JsonNode? body, WriteOptions options, CancellationToken cancellationToken) =>
+        ReplaceAsync(target, ns, name, body, options, WriteMode.Main, cancellationToken);
+
+    /// <summary>PUT on <c>/status</c>: only <c>status</c> changes; everything else is kept.</summary>
+    public Task<WriteResult> ReplaceStatusAsync(ResourceTarget target, string? ns, string name, JsonNode? body, WriteOptions options, CancellationToken cancellationToken) =>
+        ReplaceAsync(target, ns, name, body, options, RequireStatusSubresource(target), cancellationToken);
+
+    public Task<WriteResult> PatchAsync(ResourceTarget target, string? ns, string name, PatchKind kind, JsonNode? patch, WriteOptions options, CancellationToken cancellationToken) =>
+        PatchAsync(target, ns, name, kind, patch, options, WriteMode.Main, cancellationToken);
+
+    /// <summary>PATCH on <c>/status</c>: the patch applies to the whole object, then only <c>status</c> changes are kept.</summary>
+    public Task<WriteResult> PatchStatusAsync(ResourceTarget target, string? ns, string name, PatchKind kind, JsonNode? patch, WriteOptions options, CancellationToken cancellationToken) =>
+        PatchAsync(target, ns, name, kind, patch, options, RequireStatusSubresource(target), cancellationToken);
+
+    /// <summary>GET on <c>/status</c>: the whole object, as Kubernetes returns it.</summary>
+    public Task<StoredObject> GetStatusAsync(ResourceTarget target, string? ns, string name, CancellationToken cancellationToken)
+    {
+        RequireStatusSubresource(target);
+        return GetAsync(target, ns, name, cancellationToken);
+    }
+
+    private async Task<WriteResult> ReplaceAsync(ResourceTarget target, string? ns, string name, JsonNode? body, WriteOptions options, WriteMode mode, CancellationToken cancellationToken)
     {
         var obj = RequireObject(target, body);
         var meta = (JsonObject)obj["metadata"]!;
@@ -154,10 +188,10 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         var key = Key(target, ns, name);
         var current = await store.GetAsync(key, cancellationToken)
             ?? throw ApiException.NotFound(target.Plural, target.Group, name);
-        return await UpdateAsync(target, key, obj, current, resourceVersion, options, cancellationToken);
+        return await UpdateAsync(target, key, obj, current, resourceVersion, options, mode, cancellationToken);
     }
 
-    public async Task<WriteResult> PatchAsync(ResourceTarget target, string? ns, string name, PatchKind kind, JsonNode? patch, WriteOptions options, CancellationToken cancellationToken)
+    private async Task<WriteResult> PatchAsync(ResourceTarget target, string? ns, string name, PatchKind kind, JsonNode? patch, WriteOptions options, WriteMode mode, CancellationToken cancellationToken)
     {
         var key = Key(target, ns, name);
         for (var attempt = 0; ; attempt++)
@@ -188,7 +222,7 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
             var precondition = string.IsNullOrEmpty(requested) || requested == current.ResourceVersion ? current.ResourceVersion : requested;
             try
             {
-                return await UpdateAsync(target, key, RequireObject(target, patchedObject), current, precondition, options, cancellationToken);
+                return await UpdateAsync(target, key, RequireObject(target, patchedObject), current, precondition, options, mode, cancellationToken);
             }
             catch (ApiException e) when (e.Code == 409 && e.Reason == "Conflict" && precondition == current.ResourceVersion && attempt < PatchConflictRetries)
             {
@@ -197,30 +231,50 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         }
     }
 
-    private async Task<WriteResult> UpdateAsync(ResourceTarget target, ObjectKey key, JsonObject obj, StoredObject current, string resourceVersion, WriteOptions options, CancellationToken cancellationToken)
+    private async Task<WriteResult> UpdateAsync(ResourceTarget target, ObjectKey key, JsonObject obj, StoredObject current, string resourceVersion, WriteOptions options, WriteMode mode, CancellationToken cancellationToken)
     {
-        var meta = (JsonObject)obj["metadata"]!;
-        var unknown = ObjectMetadata.PruneUnknown(meta);
-        var errors = ObjectMetadata.Validate(meta);
         var name = key.Name;
-
-        var bodyName = ObjectMetadata.GetString(meta["name"]);
+        var old = InVersion(current, target).Object;
+        var oldMeta = ObjectMetadata.Metadata(old);
+        var bodyMeta = (JsonObject)obj["metadata"]!;
+        var bodyName = ObjectMetadata.GetString(bodyMeta["name"]);
         if (!string.IsNullOrEmpty(bodyName) && bodyName != name)
         {
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
 
-        meta["name"] = name;
-        SetNamespace(target, key.Namespace.Length == 0 ? null : key.Namespace, meta);
-
-        var old = InVersion(current, target).Object;
-        var oldMeta = ObjectMetadata.Metadata(old);
-        var bodyUid = ObjectMetadata.GetString(meta["uid"]);
+        var bodyUid = ObjectMetadata.GetString(bodyMeta["uid"]);
         if (!string.IsNullOrEmpty(bodyUid) && bodyUid != ObjectMetadata.GetString(oldMeta["uid"]))
         {
             throw ApiException.Conflict(target.Plural, target.Group, name, $"Precondition failed: UID in precondition: {bodyUid}, UID in object meta: {ObjectMetadata.GetString(oldMeta["uid"])}");
         }
 
+        if (mode == WriteMode.Status)
+        {
+            // Writes to /status change status only: everything else stays as stored.
+            var status = obj["status"]?.DeepClone();
+            obj = (JsonObject)old.DeepClone();
+            obj.Remove("status");
+            if (status is not null)
+            {
+                obj["status"] = status;
+            }
+        }
+        else if (target.Version.StatusSubresource && !target.Definition.BuiltIn)
+        {
+            // With a status subresource, writes to the main resource cannot change status.
+            obj.Remove("status");
+            if (old["status"] is JsonNode oldStatus)
+            {
+                obj["status"] = oldStatus.DeepClone();
+            }
+        }
+
+        var meta = (JsonObject)obj["metadata"]!;
+        var unknown = ObjectMetadata.PruneUnknown(meta);
+        var errors = ObjectMetadata.Validate(meta);
+        meta["name"] = name;
+        SetNamespace(target, key.Namespace.Length == 0 ? null : key.Namespace, meta);
         foreach (var field in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generateName" })
         {
             meta.Remove(field);
@@ -233,11 +287,19 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         meta.Remove("managedFields");
         meta.Remove("selfLink");
 
+        if (mode == WriteMode.Main && oldMeta["deletionTimestamp"] is not null)
+        {
+            errors.AddRange(Finalizers.CheckUpdateWhileDeleting(old, obj));
+        }
+
         unknown.AddRange(await PrepareAsync(target, obj, old, errors, cancellationToken));
         var warnings = Finish(target, obj, name, unknown, errors, options);
 
+        // generation counts changes to the desired state: everything outside metadata, and outside status when
+        // status has its own subresource (then controllers' status writes never look like new desired state).
         var oldGeneration = oldMeta["generation"] is JsonValue g && JsonNumbers.TryGetInteger(g, out var gen) ? gen : 1;
-        meta["generation"] = ObjectMetadata.SpecChanged(obj, old) ? oldGeneration + 1 : oldGeneration;
+        var statusIsSeparate = target.Version.StatusSubresource || target.Definition.BuiltIn;
+        meta["generation"] = mode == WriteMode.Main && ObjectMetadata.SpecChanged(obj, old, includeStatus: !statusIsSeparate) ? oldGeneration + 1 : oldGeneration;
         meta["resourceVersion"] = current.ResourceVersion;
 
         if (resourceVersion != current.ResourceVersion)
@@ -256,10 +318,10 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
             return new WriteResult(InVersion(new StoredObject(obj, current.ResourceVersion), target), warnings);
         }
 
+        StoredObject stored;
         try
         {
-            var stored = await store.UpdateAsync(key, ToStorage(target, obj), resourceVersion, cancellationToken);
-            return new WriteResult(InVersion(stored, target), warnings);
+            stored = await store.UpdateAsync(key, ToStorage(target, obj), resourceVersion, cancellationToken);
         }
         catch (StoreException e) when (e.Kind == StoreErrorKind.Conflict)
         {
@@ -269,6 +331,15 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         {
             throw ApiException.NotFound(target.Plural, target.Group, name);
         }
+
+        // Removing the last finalizer of an object that is being deleted lets it go.
+        var result = InVersion(stored, target);
+        if (Finalizers.IsDeleting(stored.Object))
+        {
+            await CompleteDeletionAsync(target.Definition, key, cancellationToken);
+        }
+
+        return new WriteResult(result, warnings);
     }
 
     private async Task RequireActiveNamespaceAsync(string ns, CancellationToken cancellationToken)
@@ -303,6 +374,11 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         _ = obj;
         return warnings;
     }
+
+    private static WriteMode RequireStatusSubresource(ResourceTarget target) =>
+        target.Version.StatusSubresource && !target.Definition.BuiltIn
+            ? WriteMode.Status
+            : throw ApiException.ResourceNotFound($"{ApiException.Qualified(target.Plural, target.Group)} has no status subresource in version {target.Version.Name}");
 
     private static IEnumerable<FieldError> CheckName(ResourceTarget target, string field, string name) =>
         target.Definition == BuiltInDefinitions.Namespaces ? NameRules.CheckLabel(field, name) : NameRules.CheckSubdomain(field, name);

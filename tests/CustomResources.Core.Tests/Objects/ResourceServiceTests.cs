@@ -487,7 +487,7 @@ public sealed class ResourceServiceTests
     }
 
     [Fact]
-    public async Task Generation_bumps_only_when_the_spec_changes()
+    public async Task Without_a_status_subresource_generation_bumps_for_every_change_outside_metadata()
     {
         var engine = await Engine.StartAsync();
         var target = await engine.DefineCronTabsAsync();
@@ -501,14 +501,14 @@ public sealed class ResourceServiceTests
         var withStatus = current.Object.DeepClone().AsObject();
         withStatus["status"] = new JsonObject { ["lastRun"] = "now" };
         current = (await engine.Service.ReplaceAsync(target, "default", "nightly", withStatus, Defaults, None)).Stored;
-        Assert.Equal(1, Generation(current.Object));
+        Assert.Equal(2, Generation(current.Object));
         Assert.Equal("now", current.Object["status"]!["lastRun"]!.GetValue<string>());
 
         current = (await engine.Service.ReplaceAsync(target, "default", "nightly", WithImage(current.Object, "v2"), Defaults, None)).Stored;
-        Assert.Equal(2, Generation(current.Object));
+        Assert.Equal(3, Generation(current.Object));
 
         current = (await engine.Service.PatchAsync(target, "default", "nightly", PatchKind.Merge, Crds.Parse("""{"spec":{"replicas":3}}"""), Defaults, None)).Stored;
-        Assert.Equal(3, Generation(current.Object));
+        Assert.Equal(4, Generation(current.Object));
     }
 
     [Fact]
