@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using CustomResources.Core.Definitions;
 using CustomResources.Core.Schema;
 using CustomResources.Core.Storage;
@@ -26,7 +27,7 @@ public sealed record DeleteOptions(
     string? PreconditionUid = null,
     bool DryRun = false);
 
-public sealed record ListOptions(int? Limit = null, string? Continue = null);
+public sealed record ListOptions(int? Limit = null, string? Continue = null, string? LabelSelector = null, string? FieldSelector = null);
 
 /// <summary>A committed (or dry-run) write and the warnings to return with it.</summary>
 public sealed record WriteResult(StoredObject Stored, IReadOnlyList<string> Warnings, bool Created = false);
@@ -44,6 +45,19 @@ public sealed record ResourceTarget(ResourceDefinition Definition, DefinitionVer
     public string Group => Definition.Group;
 
     public string Plural => Definition.Names.Plural;
+
+    /// <summary>Parses <c>labelSelector</c> and <c>fieldSelector</c> (metadata.name, metadata.namespace and this version's selectable fields) into one predicate, or null when both are empty.</summary>
+    public Func<JsonObject, bool>? Selector(string? labelSelector, string? fieldSelector)
+    {
+        var labels = Selectors.LabelSelector.Parse(labelSelector);
+        var fields = Selectors.FieldSelector.Parse(fieldSelector, Version.SelectableFields);
+        if (labels.IsEverything && fields.IsEverything)
+        {
+            return null;
+        }
+
+        return obj => labels.Matches(obj["metadata"]?["labels"] as JsonObject) && fields.Matches(obj);
+    }
 
     /// <summary>The Kubernetes <c>Warning</c> texts every request to this version carries (deprecation).</summary>
     public IReadOnlyList<string> VersionWarnings => Version.Deprecated

@@ -51,11 +51,19 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         }
 
         CheckNamespaceSegment(target, ns);
+        var matches = target.Selector(options.LabelSelector, options.FieldSelector);
         var collection = new CollectionKey(target.Group, target.Plural, target.Definition.Namespaced ? ns : "");
         try
         {
+            if (options.Continue is null && Selectors.FieldSelector.Parse(options.FieldSelector, target.Version.SelectableFields).ExactName is { } exactName)
+            {
+                // A selector that pins the name (kubectl waits for deletions this way) is one read, not a scan.
+                return await ListByNameAsync(target, collection, exactName, matches!, cancellationToken);
+            }
+
             var page = await store.ListAsync(collection, new ListRequest(options.Limit is 0 ? null : options.Limit, options.Continue), cancellationToken);
-            return page with { Items = page.Items.Select(i => InVersion(i, target)).ToList() };
+            var items = page.Items.Where(i => matches is null || matches(i.Object)).Select(i => InVersion(i, target)).ToList();
+            return page with { Items = items };
         }
         catch (StoreException e) when (e.Kind == StoreErrorKind.InvalidContinue)
         {
@@ -65,6 +73,33 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         {
             throw ApiException.Gone($"The provided continue parameter is too old to display a consistent list result. You can start a new list without the continue parameter. ({e.Message})");
         }
+    }
+
+    private async Task<ObjectPage> ListByNameAsync(ResourceTarget target, CollectionKey collection, string name, Func<JsonObject, bool> matches, CancellationToken cancellationToken)
+    {
+        // The list's resourceVersion must be current even when nothing matches, so a following watch starts right.
+        var version = (await store.ListAsync(collection, new ListRequest(1), cancellationToken)).ResourceVersion;
+        var items = new List<StoredObject>();
+        if (collection.Namespace is { } ns && (ns.Length > 0 || !target.Definition.Namespaced) && (target.Definition == BuiltInDefinitions.Namespaces ? NameRules.IsDns1123Label(name) : NameRules.IsDns1123Subdomain(name)))
+        {
+            if (await store.GetAsync(new ObjectKey(collection.Group, collection.Resource, ns, name), cancellationToken) is { } found && matches(found.Object))
+            {
+                items.Add(InVersion(found, target));
+            }
+        }
+        else
+        {
+            string? token = null;
+            do
+            {
+                var page = await store.ListAsync(collection, new ListRequest(500, token), cancellationToken);
+                items.AddRange(page.Items.Where(i => matches(i.Object)).Select(i => InVersion(i, target)));
+                token = page.Continue;
+            }
+            while (token is not null);
+        }
+
+        return new ObjectPage(items, version, null);
     }
 
     public async Task<WriteResult> CreateAsync(ResourceTarget target, string? ns, JsonNode? body, WriteOptions options, CancellationToken cancellationToken)

@@ -40,6 +40,43 @@ public static class KubernetesApi
         MapResource(app, "/apis/{group}/{version}/{plural}/{name}", core: false, namespaced: false, item: true);
         MapResource(app, "/apis/{group}/{version}/namespaces/{namespace}/{plural}", core: false, namespaced: true, item: false);
         MapResource(app, "/apis/{group}/{version}/namespaces/{namespace}/{plural}/{name}", core: false, namespaced: true, item: true);
+        MapStatus(app, "/apis/{group}/{version}/{plural}/{name}/status", namespaced: false);
+        MapStatus(app, "/apis/{group}/{version}/namespaces/{namespace}/{plural}/{name}/status", namespaced: true);
+    }
+
+    /// <summary>The status subresource: GET, PUT and PATCH change only <c>status</c>.</summary>
+    private static void MapStatus(WebApplication app, string pattern, bool namespaced)
+    {
+        app.MapMethods(pattern, ["GET", "PUT", "PATCH"], async (HttpContext context, ResourceService service) =>
+        {
+            var values = context.Request.RouteValues;
+            var ct = context.RequestAborted;
+            var target = await service.ResolveAsync((string)values["group"]!, (string)values["version"]!, (string)values["plural"]!, ct);
+            var ns = namespaced ? (string)values["namespace"]! : null;
+            if (target.Definition.Namespaced != namespaced)
+            {
+                throw ApiException.ResourceNotFound();
+            }
+
+            var name = (string)values["name"]!;
+            var format = HttpIo.Negotiate(context.Request);
+            WriteResult result;
+            switch (context.Request.Method)
+            {
+                case "GET":
+                    await HttpIo.WriteAsync(context, 200, (await service.GetStatusAsync(target, ns, name, ct)).Object, format, target.VersionWarnings);
+                    return;
+                case "PUT":
+                    result = await service.ReplaceStatusAsync(target, ns, name, await HttpIo.ReadObjectAsync(context.Request, ct), WriteOptionsFrom(context), ct);
+                    break;
+                default:
+                    var patch = HttpIo.Parse(await HttpIo.ReadBodyAsync(context.Request, ct), HttpIo.JsonType);
+                    result = await service.PatchStatusAsync(target, ns, name, PatchKindFrom(context.Request, target), patch, WriteOptionsFrom(context), ct);
+                    break;
+            }
+
+            await HttpIo.WriteAsync(context, 200, result.Stored.Object, format, result.Warnings);
+        });
     }
 
     private static void MapResource(WebApplication app, string pattern, bool core, bool namespaced, bool item)
@@ -147,11 +184,6 @@ public static class KubernetesApi
             throw ApiException.MethodNotAllowed("watch is not supported by this server yet");
         }
 
-        if (!string.IsNullOrEmpty(query["labelSelector"]) || !string.IsNullOrEmpty(query["fieldSelector"]))
-        {
-            throw ApiException.BadRequest("labelSelector and fieldSelector are not supported by this server yet");
-        }
-
         int? limit = null;
         if (!string.IsNullOrEmpty(query["limit"]))
         {
@@ -163,7 +195,8 @@ public static class KubernetesApi
             limit = parsed;
         }
 
-        var page = await service.ListAsync(target, ns, new ListOptions(limit, NullIfEmpty(query["continue"])), context.RequestAborted);
+        var options = new ListOptions(limit, NullIfEmpty(query["continue"]), NullIfEmpty(query["labelSelector"]), NullIfEmpty(query["fieldSelector"]));
+        var page = await service.ListAsync(target, ns, options, context.RequestAborted);
         var format = HttpIo.Negotiate(context.Request);
         if (format == ResponseFormat.Table)
         {
@@ -246,6 +279,12 @@ public static class KubernetesApi
             policy = ObjectMetadata.GetString(body["propagationPolicy"]) ?? policy;
             rv = ObjectMetadata.GetString(body["preconditions"]?["resourceVersion"]);
             uid = ObjectMetadata.GetString(body["preconditions"]?["uid"]);
+            if (body["orphanDependents"]?.GetValueKind() is System.Text.Json.JsonValueKind.True && policy is null)
+            {
+                // The deprecated form of propagationPolicy=Orphan.
+                policy = "Orphan";
+            }
+
             if (body["dryRun"] is JsonArray dry && dry.Any(d => ObjectMetadata.GetString(d) == "All"))
             {
                 dryRun = true;
