@@ -18,7 +18,11 @@ public static class BuiltInDefinitions
         ApiExtensionsGroup,
         new ResourceNames("customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", "CustomResourceDefinitionList", ["crd", "crds"], ["api-extensions"]),
         ResourceScope.Cluster,
-        [new DefinitionVersion("v1", true, true, false, null, null, [], true)])
+        [
+            new DefinitionVersion("v1", true, true, false, null, null, [], true),
+            // Served for older manifests (e.g. the OpenShift walkthrough); converted to v1 on the way in.
+            new DefinitionVersion("v1beta1", true, false, true, "apiextensions.k8s.io/v1beta1 CustomResourceDefinition is deprecated in v1.16+, unavailable in v1.22+; use apiextensions.k8s.io/v1 CustomResourceDefinition", null, [], true),
+        ])
     {
         BuiltIn = true,
     };

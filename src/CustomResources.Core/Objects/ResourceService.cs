@@ -104,6 +104,12 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
 
     public async Task<WriteResult> CreateAsync(ResourceTarget target, string? ns, JsonNode? body, WriteOptions options, CancellationToken cancellationToken)
     {
+        if (ConvertsDefinition(target))
+        {
+            var converted = DefinitionConversion.ToV1(RequireObject(target, body));
+            return Present(await CreateAsync(Internal(target), ns, converted, options, cancellationToken), target);
+        }
+
         CheckNamespaceSegment(target, ns);
         if (target.DefinitionTerminating)
         {
@@ -212,6 +218,12 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
 
     private async Task<WriteResult> ReplaceAsync(ResourceTarget target, string? ns, string name, JsonNode? body, WriteOptions options, WriteMode mode, CancellationToken cancellationToken)
     {
+        if (ConvertsDefinition(target))
+        {
+            var converted = DefinitionConversion.ToV1(RequireObject(target, body));
+            return Present(await ReplaceAsync(Internal(target), ns, name, converted, options, mode, cancellationToken), target);
+        }
+
         var obj = RequireObject(target, body);
         var meta = (JsonObject)obj["metadata"]!;
         var resourceVersion = ObjectMetadata.GetString(meta["resourceVersion"]);
@@ -257,7 +269,14 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
             var precondition = string.IsNullOrEmpty(requested) || requested == current.ResourceVersion ? current.ResourceVersion : requested;
             try
             {
-                return await UpdateAsync(target, key, RequireObject(target, patchedObject), current, precondition, options, mode, cancellationToken);
+                var accepted = RequireObject(target, patchedObject);
+                if (ConvertsDefinition(target))
+                {
+                    // The patch applied to the v1beta1 view; the update runs on the stored v1 form.
+                    return Present(await UpdateAsync(Internal(target), key, DefinitionConversion.ToV1(accepted), current, precondition, options, mode, cancellationToken), target);
+                }
+
+                return await UpdateAsync(target, key, accepted, current, precondition, options, mode, cancellationToken);
             }
             catch (ApiException e) when (e.Code == 409 && e.Reason == "Conflict" && precondition == current.ResourceVersion && attempt < PatchConflictRetries)
             {
@@ -512,7 +531,23 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
 
     private static StoredObject InVersion(StoredObject stored, ResourceTarget target)
     {
+        if (ConvertsDefinition(target))
+        {
+            return stored with { Object = DefinitionConversion.ToV1Beta1(stored.Object) };
+        }
+
         stored.Object["apiVersion"] = target.ApiVersion;
         return stored;
     }
+
+    /// <summary>Definitions requested as v1beta1 are converted; every other version differs in apiVersion only (conversion None).</summary>
+    private static bool ConvertsDefinition(ResourceTarget target) =>
+        target.Definition == BuiltInDefinitions.CustomResourceDefinitions && target.Version.Name == "v1beta1";
+
+    /// <summary>The target a converted request is processed as: the storage version.</summary>
+    private static ResourceTarget Internal(ResourceTarget target) => target with { Version = target.Definition.StorageVersion };
+
+    /// <summary>A write's result as the requested version shows it, with that version's warnings.</summary>
+    private static WriteResult Present(WriteResult result, ResourceTarget target) =>
+        result with { Stored = InVersion(result.Stored, target), Warnings = [.. target.VersionWarnings, .. result.Warnings.Except(target.VersionWarnings)] };
 }
