@@ -142,14 +142,15 @@ public static class KubernetesApi
     private static async Task ListAsync(HttpContext context, ResourceService service, TimeProvider clock, ResourceTarget target, string? ns)
     {
         var query = context.Request.Query;
-        if (IsTrue(query["watch"]))
-        {
-            throw ApiException.MethodNotAllowed("watch is not supported by this server yet");
-        }
-
         if (!string.IsNullOrEmpty(query["labelSelector"]) || !string.IsNullOrEmpty(query["fieldSelector"]))
         {
             throw ApiException.BadRequest("labelSelector and fieldSelector are not supported by this server yet");
+        }
+
+        if (IsTrue(query["watch"]))
+        {
+            await WatchEndpoint.ServeAsync(context, target, ns);
+            return;
         }
 
         int? limit = null;
