@@ -15,6 +15,13 @@ public sealed class StorageOptions
     /// <summary>The SQLite database file (embedded store).</summary>
     [Required(ErrorMessage = "Storage:Path must name the SQLite database file, e.g. ./data/customresources.db.")]
     public string Path { get; set; } = "./data/customresources.db";
+
+    /// <summary>
+    /// How long the change history is kept (<c>Storage:HistoryRetention</c>, e.g. <c>00:05:00</c>). Watches may resume,
+    /// and list continue tokens stay valid, for at least this long; older ones get 410 Expired. Between 1 s and 30 days.
+    /// </summary>
+    [Range(typeof(TimeSpan), "00:00:01", "30.00:00:00", ErrorMessage = "Storage:HistoryRetention must be a duration between 00:00:01 and 30.00:00:00, e.g. 00:05:00.")]
+    public TimeSpan HistoryRetention { get; set; } = TimeSpan.FromMinutes(5);
 }
 
 /// <summary>Configuration section <c>Server</c>.</summary>

@@ -678,6 +678,241 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
 
     protected static CollectionKey Collection(string? ns) => new(Group, Resource, ns);
 
+    // ---- change log ------------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Current_resource_version_is_the_version_of_the_latest_write()
+    {
+        await Store.CreateAsync(Key("alpha"), Widget("alpha"), None);
+        var last = await Store.CreateAsync(Key("alpha", ns: "other") with { Resource = "gadgets" }, Widget("alpha", "other"), None);
+
+        Assert.Equal(last.ResourceVersion, await Store.CurrentResourceVersionAsync(None));
+
+        var deleted = await Store.DeleteAsync(Key("alpha"), null, None);
+        Assert.Equal(deleted.ResourceVersion, await Store.CurrentResourceVersionAsync(None));
+    }
+
+    [Fact]
+    public async Task Changes_after_a_version_come_in_commit_order_with_their_types()
+    {
+        var start = await Store.CurrentResourceVersionAsync(None);
+        var a = await Store.CreateAsync(Key("alpha"), Widget("alpha", spec: Spec(1)), None);
+        var b = await Store.CreateAsync(Key("bravo"), Widget("bravo"), None);
+        var a2 = await Store.UpdateAsync(Key("alpha"), WithCounter(a.Object, 2), a.ResourceVersion, None);
+        var bGone = await Store.DeleteAsync(Key("bravo"), null, None);
+        var bAgain = await Store.CreateAsync(Key("bravo"), Widget("bravo", spec: Spec(7)), None);
+
+        var batch = await Store.ReadChangesAsync(Collection("default"), start, 100, None);
+
+        Assert.Equal(
+            [(ChangeType.Added, "alpha", a.ResourceVersion), (ChangeType.Added, "bravo", b.ResourceVersion), (ChangeType.Modified, "alpha", a2.ResourceVersion),
+             (ChangeType.Deleted, "bravo", bGone.ResourceVersion), (ChangeType.Added, "bravo", bAgain.ResourceVersion)],
+            batch.Changes.Select(c => (c.Type, c.Key.Name, c.Object.ResourceVersion)).ToArray());
+        Assert.All(batch.Changes, c => Assert.Equal(c.Object.ResourceVersion, ResourceVersionOf(c.Object.Object)));
+        Assert.Equal(2, Counter(batch.Changes[2].Object.Object));
+        Assert.NotNull(batch.Changes[2].Previous);
+        Assert.Equal(1, Counter(batch.Changes[2].Previous!.Object));
+        Assert.Equal(a.ResourceVersion, batch.Changes[2].Previous!.ResourceVersion);
+        Assert.Equal(7, Counter(batch.Changes[4].Object.Object));
+        Assert.Equal(bAgain.ResourceVersion, batch.ResourceVersion);
+
+        // After a version in the middle: only the later writes.
+        var later = await Store.ReadChangesAsync(Collection("default"), a2.ResourceVersion, 100, None);
+        Assert.Equal([ChangeType.Deleted, ChangeType.Added], later.Changes.Select(c => c.Type).ToArray());
+    }
+
+    [Fact]
+    public async Task A_deleted_change_carries_the_last_state_stamped_with_the_delete_version()
+    {
+        var created = await Store.CreateAsync(Key("alpha"), Widget("alpha", spec: Spec(1)), None);
+        var updated = await Store.UpdateAsync(Key("alpha"), WithCounter(created.Object, 5), created.ResourceVersion, None);
+        var deleted = await Store.DeleteAsync(Key("alpha"), null, None);
+
+        var batch = await Store.ReadChangesAsync(Collection("default"), updated.ResourceVersion, 10, None);
+
+        var change = Assert.Single(batch.Changes);
+        Assert.Equal(ChangeType.Deleted, change.Type);
+        Assert.Equal(deleted.ResourceVersion, change.Object.ResourceVersion);
+        Assert.Equal(deleted.ResourceVersion, ResourceVersionOf(change.Object.Object));
+        Assert.Equal(5, Counter(change.Object.Object));
+        AssertSameContent(updated.Object, change.Object.Object);
+    }
+
+    [Fact]
+    public async Task Changes_are_filtered_by_collection_and_namespace()
+    {
+        var start = await Store.CurrentResourceVersionAsync(None);
+        await Store.CreateAsync(Key("a"), Widget("a"), None);
+        await Store.CreateAsync(Key("b", ns: "other"), Widget("b", "other"), None);
+        await Store.CreateAsync(Key("c") with { Resource = "gadgets" }, Widget("c"), None);
+        await Store.CreateAsync(Key("d") with { Group = "other.example.com" }, Widget("d"), None);
+        await Store.CreateAsync(Key("e", ns: "default-2"), Widget("e", "default-2"), None);
+        var last = await Store.CreateAsync(Key("f"), Widget("f"), None);
+
+        var inDefault = await Store.ReadChangesAsync(Collection("default"), start, 100, None);
+        var everywhere = await Store.ReadChangesAsync(Collection(null), start, 100, None);
+        var gadgets = await Store.ReadChangesAsync(new CollectionKey(Group, "gadgets", null), start, 100, None);
+
+        Assert.Equal(["a", "f"], inDefault.Changes.Select(c => c.Key.Name).ToArray());
+        Assert.All(inDefault.Changes, c => Assert.Equal("default", c.Key.Namespace));
+        Assert.Equal(["a", "b", "e", "f"], everywhere.Changes.Select(c => c.Key.Name).ToArray());
+        Assert.Equal(["c"], gadgets.Changes.Select(c => c.Key.Name).ToArray());
+
+        // Every reader is caught up to the store, whatever its collection saw.
+        Assert.Equal(last.ResourceVersion, inDefault.ResourceVersion);
+        Assert.Equal(last.ResourceVersion, gadgets.ResourceVersion);
+        Assert.Empty((await Store.ReadChangesAsync(Collection("default"), inDefault.ResourceVersion, 100, None)).Changes);
+    }
+
+    [Fact]
+    public async Task Change_reads_are_paged_by_the_limit()
+    {
+        var start = await Store.CurrentResourceVersionAsync(None);
+        var written = new List<string>();
+        for (var i = 0; i < 7; i++)
+        {
+            written.Add((await Store.CreateAsync(Key($"obj-{i}"), Widget($"obj-{i}"), None)).ResourceVersion);
+        }
+
+        var seen = new List<string>();
+        var from = start;
+        for (var reads = 0; reads < 10; reads++)
+        {
+            var batch = await Store.ReadChangesAsync(Collection("default"), from, 3, None);
+            Assert.True(batch.Changes.Count <= 3);
+            seen.AddRange(batch.Changes.Select(c => c.Object.ResourceVersion));
+            from = batch.ResourceVersion;
+            if (batch.Changes.Count == 0)
+            {
+                break;
+            }
+        }
+
+        Assert.Equal(written, seen);
+    }
+
+    [Fact]
+    public async Task A_malformed_resource_version_is_refused()
+    {
+        var error = await Assert.ThrowsAsync<StoreException>(() => Store.ReadChangesAsync(Collection("default"), "not-a-version", 10, None));
+        Assert.Equal(StoreErrorKind.InvalidResourceVersion, error.Kind);
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_change_wakes_on_a_commit()
+    {
+        var now = await Store.CurrentResourceVersionAsync(None);
+        var stopwatch = System.Diagnostics.Stopwatch.StartNew();
+        var waiting = Store.WaitForChangeAsync(now, TimeSpan.FromSeconds(30), None);
+        await Task.Delay(50);
+        Assert.False(waiting.IsCompleted);
+
+        await Store.CreateAsync(Key("alpha"), Widget("alpha"), None);
+
+        await waiting.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(10));
+
+        // A write already newer than the version: no wait at all.
+        await Store.WaitForChangeAsync(now, TimeSpan.FromSeconds(30), None).WaitAsync(TimeSpan.FromSeconds(5));
+    }
+
+    [Fact]
+    public async Task Waiting_without_a_commit_ends_after_the_maximum_wait_or_on_cancellation()
+    {
+        var now = await Store.CurrentResourceVersionAsync(None);
+
+        await Store.WaitForChangeAsync(now, TimeSpan.FromMilliseconds(100), None).WaitAsync(TimeSpan.FromSeconds(10));
+
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMilliseconds(100));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => Store.WaitForChangeAsync(now, TimeSpan.FromSeconds(30), cancel.Token).WaitAsync(TimeSpan.FromSeconds(10)));
+    }
+
+    // ---- compaction -----------------------------------------------------------------------------------------
+
+    [Fact]
+    public async Task Compaction_expires_older_change_reads_and_keeps_later_history()
+    {
+        var start = await Store.CurrentResourceVersionAsync(None);
+        var a = await Store.CreateAsync(Key("alpha"), Widget("alpha", spec: Spec(1)), None);
+        var a2 = await Store.UpdateAsync(Key("alpha"), WithCounter(a.Object, 2), a.ResourceVersion, None);
+        var point = await Store.CreateAsync(Key("bravo"), Widget("bravo"), None);
+        var a3 = await Store.UpdateAsync(Key("alpha"), WithCounter(a2.Object, 3), a2.ResourceVersion, None);
+        var bGone = await Store.DeleteAsync(Key("bravo"), null, None);
+
+        Assert.True(await Store.CompactAsync(point.ResourceVersion, None) > 0);
+
+        foreach (var old in new[] { start, a.ResourceVersion, a2.ResourceVersion })
+        {
+            var error = await Assert.ThrowsAsync<StoreException>(() => Store.ReadChangesAsync(Collection("default"), old, 10, None));
+            Assert.Equal(StoreErrorKind.Expired, error.Kind);
+            Assert.Equal(point.ResourceVersion, error.OldestResourceVersion);
+        }
+
+        var after = await Store.ReadChangesAsync(Collection("default"), point.ResourceVersion, 10, None);
+        Assert.Equal(
+            [(ChangeType.Modified, a3.ResourceVersion), (ChangeType.Deleted, bGone.ResourceVersion)],
+            after.Changes.Select(c => (c.Type, c.Object.ResourceVersion)).ToArray());
+        Assert.Equal(2, Counter(after.Changes[0].Previous!.Object));
+
+        // Compacting to an older point again does nothing.
+        Assert.Equal(0, await Store.CompactAsync(a.ResourceVersion, None));
+        await Store.ReadChangesAsync(Collection("default"), point.ResourceVersion, 10, None);
+    }
+
+    [Fact]
+    public async Task Compaction_never_removes_current_objects()
+    {
+        var keep = await Store.CreateAsync(Key("keep"), Widget("keep", spec: Spec(1)), None);
+        keep = await Store.UpdateAsync(Key("keep"), WithCounter(keep.Object, 2), keep.ResourceVersion, None);
+        var untouched = await Store.CreateAsync(Key("untouched", ns: "other"), Widget("untouched", "other"), None);
+        await Store.CreateAsync(Key("gone"), Widget("gone"), None);
+        await Store.DeleteAsync(Key("gone"), null, None);
+        await Store.CreateAsync(Key("back"), Widget("back", spec: Spec(1)), None);
+        await Store.DeleteAsync(Key("back"), null, None);
+        var back = await Store.CreateAsync(Key("back"), Widget("back", spec: Spec(9)), None);
+
+        await Store.CompactAsync(await Store.CurrentResourceVersionAsync(None), None);
+
+        var all = await Store.ListAsync(Collection(null), new ListRequest(), None);
+        Assert.Equal(["default/back", "default/keep", "other/untouched"], QualifiedNames(all.Items));
+        Assert.Equal(keep.ResourceVersion, (await Store.GetAsync(Key("keep"), None))!.ResourceVersion);
+        Assert.Equal(2, Counter((await Store.GetAsync(Key("keep"), None))!.Object));
+        Assert.Equal(untouched.ResourceVersion, (await Store.GetAsync(Key("untouched", ns: "other"), None))!.ResourceVersion);
+        Assert.Equal(9, Counter((await Store.GetAsync(Key("back"), None))!.Object));
+        Assert.Null(await Store.GetAsync(Key("gone"), None));
+        Assert.Equal(3, await Store.CountAsync(Collection(null), None));
+
+        // The store keeps working: writes after compaction are conditional as before, and a deleted key can come back.
+        await Store.UpdateAsync(Key("back"), WithCounter(back.Object, 10), back.ResourceVersion, None);
+        var again = await Store.CreateAsync(Key("gone"), Widget("gone"), None);
+        var batch = await Store.ReadChangesAsync(Collection("default"), back.ResourceVersion, 10, None);
+        Assert.Equal([ChangeType.Modified, ChangeType.Added], batch.Changes.Select(c => c.Type).ToArray());
+        Assert.Equal(again.ResourceVersion, batch.ResourceVersion);
+    }
+
+    [Fact]
+    public async Task Compaction_expires_continue_tokens_of_older_lists()
+    {
+        for (var i = 0; i < 4; i++)
+        {
+            await Store.CreateAsync(Key($"obj-{i}"), Widget($"obj-{i}"), None);
+        }
+
+        var first = await Store.ListAsync(Collection("default"), new ListRequest(Limit: 2), None);
+        Assert.NotNull(first.Continue);
+
+        // Compacting exactly to the list's version keeps its snapshot readable.
+        await Store.CompactAsync(first.ResourceVersion, None);
+        var second = await Store.ListAsync(Collection("default"), new ListRequest(Limit: 2, Continue: first.Continue), None);
+        Assert.Equal(["obj-2", "obj-3"], Names(second.Items));
+
+        await Store.DeleteAsync(Key("obj-3"), null, None);
+        await Store.CompactAsync(await Store.CurrentResourceVersionAsync(None), None);
+
+        var error = await Assert.ThrowsAsync<StoreException>(() => Store.ListAsync(Collection("default"), new ListRequest(Limit: 2, Continue: first.Continue), None));
+        Assert.Equal(StoreErrorKind.Expired, error.Kind);
+    }
+
     protected static JsonObject Spec(int counter) => new() { ["counter"] = counter };
 
     protected static JsonObject Widget(string name, string ns = "default", JsonObject? spec = null)

@@ -40,7 +40,62 @@ public interface IObjectStore
 
     /// <summary>Counts the objects in a collection.</summary>
     Task<long> CountAsync(CollectionKey collection, CancellationToken cancellationToken);
+
+    // ---- change log (watch) and compaction ----------------------------------------------------------------
+
+    /// <summary>The store's current resource version: the version of the latest committed write (store-wide).</summary>
+    Task<string> CurrentResourceVersionAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Reads the change log of <paramref name="collection"/>: every write committed after
+    /// <paramref name="afterResourceVersion"/>, in commit order, at most <paramref name="limit"/> of them.
+    /// </summary>
+    /// <remarks>
+    /// <see cref="ChangeBatch.ResourceVersion"/> is the version the reader has caught up to: pass it to the next call
+    /// (and to <see cref="WaitForChangeAsync"/>). A version older than the history the store still holds (see
+    /// <see cref="CompactAsync"/>) throws <see cref="StoreErrorKind.Expired"/> with
+    /// <see cref="StoreException.OldestResourceVersion"/> set; a text that cannot be one of this store's versions throws
+    /// <see cref="StoreErrorKind.InvalidResourceVersion"/>. A version newer than the store's is allowed (nothing yet).
+    /// </remarks>
+    Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Completes when a write newer than <paramref name="afterResourceVersion"/> commits through this store instance
+    /// (at once if one already has), or after <paramref name="maxWait"/> otherwise, so that callers polling with
+    /// <see cref="ReadChangesAsync"/> also see writes of other processes sharing the storage. Never throws for the
+    /// timeout; throws <see cref="OperationCanceledException"/> when cancelled.
+    /// </summary>
+    Task WaitForChangeAsync(string afterResourceVersion, TimeSpan maxWait, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Forgets history up to <paramref name="resourceVersion"/>: superseded versions of objects and delete tombstones
+    /// at or before it. The current state, and the state as of <paramref name="resourceVersion"/> and later, stay
+    /// readable; change reads after an older version and continue tokens of older lists then throw
+    /// <see cref="StoreErrorKind.Expired"/>. Compacting to a version at or before an earlier compaction does nothing.
+    /// Returns the number of history entries removed.
+    /// </summary>
+    Task<long> CompactAsync(string resourceVersion, CancellationToken cancellationToken);
 }
+
+/// <summary>What a change-log entry did to its object.</summary>
+public enum ChangeType
+{
+    Added,
+    Modified,
+    Deleted,
+}
+
+/// <summary>
+/// One committed write. <see cref="Object"/> is the object as written, stamped with the write's resourceVersion; for
+/// <see cref="ChangeType.Deleted"/> it is the last state stamped with the version of the delete. For
+/// <see cref="ChangeType.Modified"/>, <see cref="Previous"/> is the state the write replaced (with its own version), so
+/// a watcher can tell when an object starts or stops matching a selector; it is null for the other types, and may be
+/// null for a backend that cannot provide it.
+/// </summary>
+public sealed record ObjectChange(ChangeType Type, ObjectKey Key, StoredObject Object, StoredObject? Previous);
+
+/// <summary>A page of the change log and the version the reader has caught up to.</summary>
+public sealed record ChangeBatch(IReadOnlyList<ObjectChange> Changes, string ResourceVersion);
 
 /// <summary>Identifies one object: API group ("" for the core group), plural resource, namespace ("" when cluster-scoped), name.</summary>
 public readonly record struct ObjectKey(string Group, string Resource, string Namespace, string Name)
@@ -69,6 +124,7 @@ public enum StoreErrorKind
     Conflict,
     Expired,
     InvalidContinue,
+    InvalidResourceVersion,
 }
 
 public sealed class StoreException : Exception
@@ -94,4 +150,7 @@ public sealed class StoreException : Exception
     }
 
     public StoreErrorKind Kind { get; }
+
+    /// <summary>For <see cref="StoreErrorKind.Expired"/>: the oldest version the store still serves changes after.</summary>
+    public string? OldestResourceVersion { get; init; }
 }

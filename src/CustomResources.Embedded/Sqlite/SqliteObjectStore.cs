@@ -52,6 +52,11 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
         );
         CREATE UNIQUE INDEX IF NOT EXISTS objects_latest ON objects (key) WHERE latest = 1;
         CREATE INDEX IF NOT EXISTS objects_key_rev ON objects (key, rev);
+        CREATE TABLE IF NOT EXISTS store_meta (
+            name  TEXT    PRIMARY KEY,
+            value INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        INSERT OR IGNORE INTO store_meta (name, value) VALUES ('compacted', 0);
         """;
 
     private const string SelectHeadSql = "SELECT rev, deleted FROM objects WHERE key = $key AND latest = 1";
@@ -66,6 +71,26 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
     private const string GetSql = "SELECT rev, value FROM objects WHERE key = $key AND latest = 1 AND deleted = 0";
     private const string CountSql = "SELECT COUNT(*) FROM objects WHERE key > $after AND key < $before AND latest = 1 AND deleted = 0";
     private const string RevisionSql = "SELECT COALESCE((SELECT seq FROM sqlite_sequence WHERE name = 'objects'), 0)";
+    private const string CompactedSql = "SELECT value FROM store_meta WHERE name = 'compacted'";
+
+    // The change log of a collection after a revision, with the row each write replaced (absent after compaction,
+    // which only removes rows a later write at or before the compaction point replaced, and tombstones).
+    private const string ChangesSql = """
+        SELECT o.rev, o.namespace, o.name, o.deleted, o.value, p.rev, p.deleted, p.value
+        FROM objects AS o LEFT JOIN objects AS p ON p.rev = o.prev_rev
+        WHERE o.rev > $after AND o.key > $lo AND o.key < $hi
+        ORDER BY o.rev LIMIT $limit
+        """;
+
+    // Compaction from the previous compaction point to the new one: the rows those writes replaced, and tombstones.
+    private const string CompactSupersededSql = """
+        DELETE FROM objects WHERE rev IN (
+            SELECT prev_rev FROM objects WHERE rev > $from AND rev <= $to AND prev_rev IS NOT NULL)
+        """;
+
+    private const string CompactTombstonesSql = "DELETE FROM objects WHERE rev > $from AND rev <= $to AND deleted = 1";
+    private const string SetCompactedSql = "UPDATE store_meta SET value = $to WHERE name = 'compacted'";
+
     private const string ListLatestSql = """
         SELECT namespace, name, rev, value FROM objects
         WHERE key > $after AND key < $before AND latest = 1 AND deleted = 0
@@ -84,6 +109,7 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
 
     private readonly string connectionString;
     private readonly SemaphoreSlim writeLock = new(1, 1);
+    private readonly ChangeNotifier notifier = new();
     private readonly Writer writer;
     private readonly ConcurrentBag<Reader> idleReaders = [];
     private readonly int maxIdleReaders = Math.Max(4, Environment.ProcessorCount * 2);
@@ -172,6 +198,7 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
 
             rev = writer.Insert(encoded, key, deleted: false, head?.Rev, json);
             transaction.Commit();
+            notifier.Notify(rev);
         }
         finally
         {
@@ -209,6 +236,7 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
             writer.Retire(head.Value.Rev);
             rev = writer.Insert(encoded, key, deleted: false, head.Value.Rev, json);
             transaction.Commit();
+            notifier.Notify(rev);
         }
         finally
         {
@@ -247,6 +275,7 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
             writer.Retire(head.Value.Rev);
             rev = writer.Insert(encoded, key, deleted: true, head.Value.Rev, json);
             transaction.Commit();
+            notifier.Notify(rev);
         }
         finally
         {
@@ -289,6 +318,12 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
                 if (snapshot > current)
                 {
                     throw ContinueToken.Invalid(null);
+                }
+
+                var compacted = (long)reader.Compacted.ExecuteScalar()!;
+                if (snapshot < compacted)
+                {
+                    throw Expired(snapshot, compacted);
                 }
 
                 // Nothing was written since the snapshot: the current state is the snapshot.
@@ -340,6 +375,116 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
         finally
         {
             ReturnReader(reader);
+        }
+    }
+
+    /// <inheritdoc />
+    public Task<string> CurrentResourceVersionAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var reader = RentReader();
+        try
+        {
+            return Task.FromResult(FormatRevision((long)reader.Revision.ExecuteScalar()!));
+        }
+        finally
+        {
+            ReturnReader(reader);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// One read transaction (a consistent snapshot) reads the compaction point, the rows after the version in the
+    /// collection's key range (a range scan of the rev primary key) and the store revision.
+    /// </remarks>
+    public Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(afterResourceVersion);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        cancellationToken.ThrowIfCancellationRequested();
+        var after = ParseVersion(afterResourceVersion);
+        var (lo, hi) = StoreKeys.Range(collection);
+        var reader = RentReader();
+        try
+        {
+            using var transaction = reader.Connection.BeginTransaction(deferred: true);
+            reader.Enlist(transaction);
+            var compacted = (long)reader.Compacted.ExecuteScalar()!;
+            if (after < compacted)
+            {
+                throw Expired(after, compacted);
+            }
+
+            var p = reader.Changes.Parameters;
+            p["$after"].Value = after;
+            p["$lo"].Value = lo;
+            p["$hi"].Value = hi;
+            p["$limit"].Value = limit;
+            var changes = new List<ObjectChange>();
+            using (var rows = reader.Changes.ExecuteReader())
+            {
+                while (rows.Read())
+                {
+                    var rev = rows.GetInt64(0);
+                    var key = new ObjectKey(collection.Group, collection.Resource, rows.GetString(1), rows.GetString(2));
+                    var deleted = rows.GetInt64(3) != 0;
+                    var current = Materialize(rev, rows.GetString(4));
+                    var hasPrevious = !rows.IsDBNull(5) && rows.GetInt64(6) == 0;
+                    if (deleted)
+                    {
+                        changes.Add(new ObjectChange(ChangeType.Deleted, key, current, null));
+                    }
+                    else if (hasPrevious)
+                    {
+                        changes.Add(new ObjectChange(ChangeType.Modified, key, current, Materialize(rows.GetInt64(5), rows.GetString(7))));
+                    }
+                    else
+                    {
+                        changes.Add(new ObjectChange(ChangeType.Added, key, current, null));
+                    }
+                }
+            }
+
+            var caughtUp = changes.Count == limit
+                ? changes[^1].Object.ResourceVersion
+                : FormatRevision(Math.Max(after, (long)reader.Revision.ExecuteScalar()!));
+            transaction.Commit();
+            return Task.FromResult(new ChangeBatch(changes, caughtUp));
+        }
+        finally
+        {
+            reader.Enlist(null);
+            ReturnReader(reader);
+        }
+    }
+
+    /// <inheritdoc />
+    /// <remarks>Wakes on commits of this instance; writes of other processes are seen after <paramref name="maxWait"/>.</remarks>
+    public Task WaitForChangeAsync(string afterResourceVersion, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(afterResourceVersion);
+        return notifier.WaitAsync(ParseVersion(afterResourceVersion), maxWait, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>
+    /// Incremental: only the writes between the previous compaction point (kept in <c>store_meta</c>, so it survives
+    /// restarts and is shared by every process on the file) and the new one are examined. One write transaction.
+    /// </remarks>
+    public async Task<long> CompactAsync(string resourceVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resourceVersion);
+        var to = ParseVersion(resourceVersion);
+        await writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            return writer.Compact(to);
+        }
+        finally
+        {
+            writeLock.Release();
         }
     }
 
@@ -408,6 +553,18 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
     /// <summary>A version that cannot be one of ours never matches (-1), which reports a conflict.</summary>
     private static long ParseRevision(string resourceVersion) =>
         long.TryParse(resourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var rev) && rev > 0 ? rev : -1;
+
+    /// <summary>Parses a caller's resource version for the change log; "0" means the beginning.</summary>
+    private static long ParseVersion(string resourceVersion) =>
+        long.TryParse(resourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var rev)
+            ? rev
+            : throw new StoreException(StoreErrorKind.InvalidResourceVersion, $"\"{resourceVersion}\" is not a resource version of this store.");
+
+    private static StoreException Expired(long requested, long compacted) =>
+        new(StoreErrorKind.Expired, $"resource version {requested} is older than the compacted history (kept after {compacted}).")
+        {
+            OldestResourceVersion = FormatRevision(compacted),
+        };
 
     private static StoreException NotFound(ObjectKey key) => new(StoreErrorKind.NotFound, $"{key} not found.");
 
@@ -515,10 +672,20 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
         private readonly SqliteCommand selectHeadValue;
         private readonly SqliteCommand retire;
         private readonly SqliteCommand insert;
+        private readonly SqliteCommand compacted;
+        private readonly SqliteCommand compactSuperseded;
+        private readonly SqliteCommand compactTombstones;
+        private readonly SqliteCommand setCompacted;
+        private readonly SqliteCommand revision;
 
         public Writer(SqliteConnection connection)
         {
             this.connection = connection;
+            compacted = Prepare(connection, CompactedSql);
+            compactSuperseded = Prepare(connection, CompactSupersededSql, ("$from", SqliteType.Integer), ("$to", SqliteType.Integer));
+            compactTombstones = Prepare(connection, CompactTombstonesSql, ("$from", SqliteType.Integer), ("$to", SqliteType.Integer));
+            setCompacted = Prepare(connection, SetCompactedSql, ("$to", SqliteType.Integer));
+            revision = Prepare(connection, RevisionSql);
             selectHead = Prepare(connection, SelectHeadSql, ("$key", SqliteType.Text));
             selectHeadValue = Prepare(connection, SelectHeadValueSql, ("$key", SqliteType.Text));
             retire = Prepare(connection, RetireSql, ("$rev", SqliteType.Integer));
@@ -582,8 +749,54 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
             return (long)insert.ExecuteScalar()!;
         }
 
+        /// <summary>Compacts to <paramref name="to"/> (capped at the store revision) in one transaction; returns rows removed.</summary>
+        public long Compact(long to)
+        {
+            SqliteCommand[] commands = [compacted, compactSuperseded, compactTombstones, setCompacted, revision];
+            using var transaction = connection.BeginTransaction(deferred: false);
+            foreach (var command in commands)
+            {
+                command.Transaction = transaction;
+            }
+
+            try
+            {
+                var from = (long)compacted.ExecuteScalar()!;
+                to = Math.Min(to, (long)revision.ExecuteScalar()!);
+                if (to <= from)
+                {
+                    return 0;
+                }
+
+                long removed = 0;
+                foreach (var command in new[] { compactSuperseded, compactTombstones })
+                {
+                    command.Parameters["$from"].Value = from;
+                    command.Parameters["$to"].Value = to;
+                    removed += command.ExecuteNonQuery();
+                }
+
+                setCompacted.Parameters["$to"].Value = to;
+                setCompacted.ExecuteNonQuery();
+                transaction.Commit();
+                return removed;
+            }
+            finally
+            {
+                foreach (var command in commands)
+                {
+                    command.Transaction = null;
+                }
+            }
+        }
+
         public void Dispose()
         {
+            compacted.Dispose();
+            compactSuperseded.Dispose();
+            compactTombstones.Dispose();
+            setCompacted.Dispose();
+            revision.Dispose();
             selectHead.Dispose();
             selectHeadValue.Dispose();
             retire.Dispose();
@@ -604,6 +817,14 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
             CountAfter = Count.Parameters[0];
             CountBefore = Count.Parameters[1];
             Revision = Prepare(connection, RevisionSql);
+            Compacted = Prepare(connection, CompactedSql);
+            Changes = Prepare(
+                connection,
+                ChangesSql,
+                ("$after", SqliteType.Integer),
+                ("$lo", SqliteType.Text),
+                ("$hi", SqliteType.Text),
+                ("$limit", SqliteType.Integer));
             ListLatest = Prepare(connection, ListLatestSql, ("$after", SqliteType.Text), ("$before", SqliteType.Text), ("$limit", SqliteType.Integer));
             ListAtRevision = Prepare(
                 connection,
@@ -628,6 +849,10 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
 
         public SqliteCommand Revision { get; }
 
+        public SqliteCommand Compacted { get; }
+
+        public SqliteCommand Changes { get; }
+
         public SqliteCommand ListLatest { get; }
 
         public SqliteCommand ListAtRevision { get; }
@@ -635,6 +860,8 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
         public void Enlist(SqliteTransaction? transaction)
         {
             Revision.Transaction = transaction;
+            Compacted.Transaction = transaction;
+            Changes.Transaction = transaction;
             ListLatest.Transaction = transaction;
             ListAtRevision.Transaction = transaction;
         }
@@ -655,6 +882,8 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
             Get.Dispose();
             Count.Dispose();
             Revision.Dispose();
+            Compacted.Dispose();
+            Changes.Dispose();
             ListLatest.Dispose();
             ListAtRevision.Dispose();
             Connection.Dispose();

@@ -181,7 +181,8 @@ public static class KubernetesApi
         var query = context.Request.Query;
         if (IsTrue(query["watch"]))
         {
-            throw ApiException.MethodNotAllowed("watch is not supported by this server yet");
+            await WatchEndpoint.ServeAsync(context, target, ns, target.Selector(NullIfEmpty(query["labelSelector"]), NullIfEmpty(query["fieldSelector"])));
+            return;
         }
 
         int? limit = null;

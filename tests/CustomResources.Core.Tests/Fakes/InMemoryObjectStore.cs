@@ -22,6 +22,7 @@ public sealed class InMemoryObjectStore : IObjectStore
     private readonly Dictionary<ObjectKey, List<Revision>> _history = [];
     private long _revision;
     private long _compactedBefore;
+    private readonly ChangeNotifier _notifier = new();
 
     /// <summary>The store's current revision (the resourceVersion of the latest write).</summary>
     public long CurrentRevision
@@ -36,17 +37,113 @@ public sealed class InMemoryObjectStore : IObjectStore
     }
 
     /// <summary>Forgets history older than the current revision: continue tokens of earlier lists then expire.</summary>
-    public void Compact()
+    public void Compact() => CompactTo(CurrentRevision);
+
+    public Task<string> CurrentResourceVersionAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(CurrentRevision.ToString(CultureInfo.InvariantCulture));
+    }
+
+    public Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(afterResourceVersion);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
+        cancellationToken.ThrowIfCancellationRequested();
+        var after = ParseVersion(afterResourceVersion);
+        lock (_gate)
+        {
+            if (after < _compactedBefore)
+            {
+                throw new StoreException(StoreErrorKind.Expired, $"revision {after} has been compacted")
+                {
+                    OldestResourceVersion = _compactedBefore.ToString(CultureInfo.InvariantCulture),
+                };
+            }
+
+            var changes = new List<(long Number, ObjectChange Change)>();
+            foreach (var (key, revisions) in _history.Where(entry => InCollection(entry.Key, collection)))
+            {
+                for (var i = 0; i < revisions.Count; i++)
+                {
+                    var revision = revisions[i];
+                    if (revision.Number <= after)
+                    {
+                        continue;
+                    }
+
+                    var previous = i > 0 ? revisions[i - 1] : null;
+                    var change = (revision.Value, previous?.Value) switch
+                    {
+                        (null, var last) => new ObjectChange(ChangeType.Deleted, key, Output(last!, revision.Number), null),
+                        (_, null) => new ObjectChange(ChangeType.Added, key, Output(revision), null),
+                        _ => new ObjectChange(ChangeType.Modified, key, Output(revision), Output(previous!)),
+                    };
+                    changes.Add((revision.Number, change));
+                }
+            }
+
+            var page = changes.OrderBy(c => c.Number).Take(limit).Select(c => c.Change).ToList();
+            var caughtUp = page.Count == limit ? page[^1].Object.ResourceVersion : Math.Max(after, _revision).ToString(CultureInfo.InvariantCulture);
+            return Task.FromResult(new ChangeBatch(page, caughtUp));
+        }
+    }
+
+    public Task WaitForChangeAsync(string afterResourceVersion, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(afterResourceVersion);
+        return _notifier.WaitAsync(ParseVersion(afterResourceVersion), maxWait, cancellationToken);
+    }
+
+    public Task<long> CompactAsync(string resourceVersion, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(resourceVersion);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(CompactTo(ParseVersion(resourceVersion)));
+    }
+
+    /// <summary>
+    /// Keeps, per key, the revisions after <paramref name="to"/> and the newest at or before it unless that is a
+    /// tombstone, so the state as of <paramref name="to"/> and later stays readable.
+    /// </summary>
+    private long CompactTo(long to)
     {
         lock (_gate)
         {
-            _compactedBefore = _revision;
+            to = Math.Min(to, _revision);
+            if (to <= _compactedBefore)
+            {
+                return 0;
+            }
+
+            _compactedBefore = to;
+            long removed = 0;
             foreach (var revisions in _history.Values)
             {
-                revisions.RemoveRange(0, revisions.Count - 1);
+                var newestAtOrBefore = revisions.FindLastIndex(r => r.Number <= to);
+                if (newestAtOrBefore < 0)
+                {
+                    continue;
+                }
+
+                var drop = revisions[newestAtOrBefore].Value is null ? newestAtOrBefore + 1 : newestAtOrBefore;
+                revisions.RemoveRange(0, drop);
+                removed += drop;
             }
+
+            foreach (var empty in _history.Where(entry => entry.Value.Count == 0).Select(entry => entry.Key).ToList())
+            {
+                _history.Remove(empty);
+            }
+
+            return removed;
         }
     }
+
+    private static long ParseVersion(string resourceVersion) =>
+        long.TryParse(resourceVersion, NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new StoreException(StoreErrorKind.InvalidResourceVersion, $"\"{resourceVersion}\" is not a resource version of this store");
 
     public Task<StoredObject?> GetAsync(ObjectKey key, CancellationToken cancellationToken)
     {
@@ -193,6 +290,7 @@ public sealed class InMemoryObjectStore : IObjectStore
         }
 
         revisions.Add(revision);
+        _notifier.Notify(revision.Number);
         return revision;
     }
 

@@ -52,4 +52,14 @@ public sealed class ScriptedObjectStore(IObjectStore inner) : IObjectStore
         inner.ListAsync(collection, request, cancellationToken);
 
     public Task<long> CountAsync(CollectionKey collection, CancellationToken cancellationToken) => inner.CountAsync(collection, cancellationToken);
+
+    public Task<string> CurrentResourceVersionAsync(CancellationToken cancellationToken) => inner.CurrentResourceVersionAsync(cancellationToken);
+
+    public Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken) =>
+        inner.ReadChangesAsync(collection, afterResourceVersion, limit, cancellationToken);
+
+    public Task WaitForChangeAsync(string afterResourceVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
+        inner.WaitForChangeAsync(afterResourceVersion, maxWait, cancellationToken);
+
+    public Task<long> CompactAsync(string resourceVersion, CancellationToken cancellationToken) => inner.CompactAsync(resourceVersion, cancellationToken);
 }

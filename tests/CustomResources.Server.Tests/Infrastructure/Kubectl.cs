@@ -69,6 +69,30 @@ public sealed class Kubectl
         return new Result(process.ExitCode, await stdout, await stderr);
     }
 
+    /// <summary>
+    /// Starts kubectl in the background (for <c>get -w</c>) with stdout and stderr redirected; the caller reads them
+    /// and kills the process. No <c>--request-timeout</c>: it would cut a watch short.
+    /// </summary>
+    public Process Start(params string[] arguments)
+    {
+        var start = new ProcessStartInfo(_binary)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add("--kubeconfig");
+        start.ArgumentList.Add(_kubeconfig);
+        start.ArgumentList.Add("--cache-dir");
+        start.ArgumentList.Add(_cacheDirectory);
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return Process.Start(start)!;
+    }
+
     /// <summary>Runs and asserts success, returning stdout.</summary>
     public async Task<string> OkAsync(params string[] arguments)
     {
