@@ -271,9 +271,14 @@ public static class DefinitionParser
             var priority = 0;
             if (c["priority"] is JsonNode p)
             {
+                // JSON bodies give JsonElement-backed values, the YAML reader gives long values.
                 if (p is JsonValue pv && pv.TryGetValue<int>(out var pr) && pr >= 0)
                 {
                     priority = pr;
+                }
+                else if (p is JsonValue lv && lv.TryGetValue<long>(out var lpr) && lpr is >= 0 and <= int.MaxValue)
+                {
+                    priority = (int)lpr;
                 }
                 else
                 {

@@ -31,6 +31,25 @@ internal static class JsonNumbers
         return double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) && TryIntegral(parsed, out result);
     }
 
+    /// <summary>
+    /// Any JSON number that fits a decimal, whatever CLR type backs the node (parsed JSON is a JsonElement, the YAML
+    /// reader creates long values).
+    /// </summary>
+    public static bool TryGetDecimal(JsonValue value, out decimal result)
+    {
+        if (value.TryGetValue<JsonElement>(out var element))
+        {
+            return element.TryGetDecimal(out result);
+        }
+
+        if (value.TryGetValue(out result))
+        {
+            return true;
+        }
+
+        return decimal.TryParse(value.ToJsonString(), NumberStyles.Float, CultureInfo.InvariantCulture, out result);
+    }
+
     public static double GetDouble(JsonValue value)
     {
         if (value.TryGetValue<JsonElement>(out var element) && element.TryGetDouble(out var d))

@@ -501,7 +501,7 @@ internal sealed class SchemaChecker
             return null;
         }
 
-        if (value.AsValue().TryGetValue<decimal>(out var number))
+        if (JsonNumbers.TryGetDecimal(value.AsValue(), out var number))
         {
             return number;
         }
