@@ -37,6 +37,14 @@ public class EngineBenchmarks
             var existing = Fixtures.Parse(Fixtures.ValidBody);
             existing["metadata"]!["name"] = "existing";
             await service.CreateAsync(target, "default", existing, new WriteOptions(), None);
+            await service.CreateAsync(namespaces, null, new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "bench-list" } }, new WriteOptions(), None);
+            for (var i = 0; i < 100; i++)
+            {
+                var item = Fixtures.Parse(Fixtures.ValidBody);
+                item["metadata"]!["name"] = $"item-{i}";
+                item["metadata"]!["namespace"] = "bench-list";
+                await service.CreateAsync(target, "bench-list", item, new WriteOptions(), None);
+            }
         });
     }
 
@@ -70,6 +78,28 @@ public class EngineBenchmarks
 
     [Benchmark(Description = "Engine get, target already resolved")]
     public Task<StoredObject> GetResolved() => service.GetAsync(target, "default", "existing", None);
+
+    /// <summary>LIST of a namespace holding 100 objects (no limit), then serialized to UTF-8 JSON as the response would be.</summary>
+    [Benchmark(Description = "Engine list 100 + serialize")]
+    public async Task<long> List()
+    {
+        var resolved = await service.ResolveAsync("stable.example.com", "v1", "crontabs", None);
+        var page = await service.ListAsync(resolved, "bench-list", new ListOptions(), None);
+        var list = new JsonObject
+        {
+            ["apiVersion"] = resolved.ApiVersion,
+            ["kind"] = resolved.Definition.Names.ListKind,
+            ["metadata"] = new JsonObject { ["resourceVersion"] = page.ResourceVersion },
+            ["items"] = new JsonArray(page.Items.Select(i => (JsonNode)i.Object).ToArray()),
+        };
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+        using (var writer = new System.Text.Json.Utf8JsonWriter(buffer))
+        {
+            list.WriteTo(writer);
+        }
+
+        return page.Items.Count == 100 ? buffer.WrittenCount : throw new InvalidOperationException($"listed {page.Items.Count}");
+    }
 
     private static void Run(Func<Task> action) => action().GetAwaiter().GetResult();
 }

@@ -26,6 +26,10 @@ public class SqliteStoreBenchmarks
         value["spec"]!["replicas"] = 1;
         existing = new ObjectKey("stable.example.com", "crontabs", "default", "existing");
         store.CreateAsync(existing, value, CancellationToken.None).GetAwaiter().GetResult();
+        for (var i = 0; i < 100; i++)
+        {
+            store.CreateAsync(new ObjectKey("stable.example.com", "crontabs", "bench-list", $"item-{i}"), value, CancellationToken.None).GetAwaiter().GetResult();
+        }
     }
 
     [GlobalCleanup]
@@ -42,4 +46,8 @@ public class SqliteStoreBenchmarks
 
     [Benchmark(Description = "SQLite get")]
     public Task<StoredObject?> Get() => store.GetAsync(existing, CancellationToken.None);
+
+    /// <summary>One namespace of 100 objects, no limit: 100 rows read and parsed into JSON nodes.</summary>
+    [Benchmark(Description = "SQLite list 100")]
+    public Task<ObjectPage> List() => store.ListAsync(new CollectionKey("stable.example.com", "crontabs", "bench-list"), new ListRequest(), CancellationToken.None);
 }
