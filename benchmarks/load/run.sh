@@ -71,7 +71,6 @@ mkdir -p "$work/db"
 Storage__Path="$work/db/customresources.db" \
 Logging__LogLevel__Default=Warning \
 ASPNETCORE_ENVIRONMENT=Production \
-DOTNET_gcServer="${DOTNET_gcServer:-0}" \
   dotnet "$server_dll" --urls "$base" >"$results/server.log" 2>&1 &
 server_pid=$!
 
