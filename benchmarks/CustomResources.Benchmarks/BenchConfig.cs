@@ -6,7 +6,8 @@ namespace CustomResources.Benchmarks;
 
 /// <summary>
 /// A short job (1 launch, 3 warm-up and 5 measured iterations) with allocations reported: enough to see where the
-/// time goes on a 2-core machine and keep the full suite to a few minutes. Pass <c>--job default</c> for precise numbers.
+/// time goes on a 2-core machine and keep the full suite to about two minutes. For tighter error bars raise the
+/// iteration count here (the Error column of a short run is wide).
 /// </summary>
 public sealed class BenchConfig : ManualConfig
 {
