@@ -42,6 +42,24 @@ public sealed class YamlDefinitionTests
         Assert.Equal(1, parsed.Definition!.Versions[0].PrinterColumns[0].Priority);
     }
 
+    [Fact]
+    public void Yaml_and_json_forms_of_a_definition_parse_the_same()
+    {
+        var fromYaml = Documents.ParseYaml(Crd)!.AsObject();
+        var fromJson = JsonNode.Parse(fromYaml.ToJsonString())!.AsObject();
+        Assert.Empty(DefinitionParser.Parse(fromJson).Errors);
+        Assert.Empty(DefinitionParser.Parse(fromYaml).Errors);
+        Assert.Equal(DefinitionParser.Parse(fromJson).Definition!.Versions[0].PrinterColumns, DefinitionParser.Parse(fromYaml).Definition!.Versions[0].PrinterColumns);
+    }
+
+    [Fact]
+    public void A_bound_too_large_for_a_decimal_is_still_refused_from_yaml()
+    {
+        var yaml = Crd.Replace("maximum: 10,", "maximum: 100000000000000000000000000000000,", StringComparison.Ordinal);
+        var errors = DefinitionParser.Parse(Documents.ParseYaml(yaml)!.AsObject()).Errors;
+        Assert.Contains(errors, e => e.Field.EndsWith("properties[replicas].maximum", StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("replicas: 0", "spec.replicas")]
     [InlineData("replicas: 11", "spec.replicas")]
