@@ -120,4 +120,30 @@ public sealed class OpenShiftWalkthroughTests
         await kubectl.OkAsync("patch", "ct", "finalized", "-n", "project-b", "--type=merge", "-p", """{"metadata":{"finalizers":null}}""");
         Assert.Contains("NotFound", (await kubectl.RunAsync("get", "namespace", "project-b")).StandardError, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Kubectl_delete_namespace_waits_until_a_finalized_object_is_released()
+    {
+        await using var server = await ServerProcess.StartAsync();
+        var kubectl = new Kubectl(Kubectl.BundledBinary(32), server.BaseUrl, server.Directory);
+        var definition = Path.Combine(server.Directory, "crd.yaml");
+        await System.IO.File.WriteAllTextAsync(definition, Definition);
+        var finalized = Path.Combine(server.Directory, "finalized.yaml");
+        await System.IO.File.WriteAllTextAsync(finalized, Finalized);
+        await kubectl.OkAsync("create", "-f", definition);
+        await kubectl.OkAsync("create", "namespace", "project-c");
+        await kubectl.OkAsync("create", "-f", finalized, "-n", "project-c");
+
+        // kubectl waits (list + watch on fieldSelector=metadata.name) until the namespace is really gone.
+        using var deleting = kubectl.Start("delete", "namespace", "project-c", "--timeout=60s");
+        var stdout = deleting.StandardOutput.ReadToEndAsync();
+        await Task.Delay(1500);
+        Assert.False(deleting.HasExited, "kubectl returned while the namespace still held a finalized object");
+
+        await kubectl.OkAsync("patch", "ct", "finalized", "-n", "project-c", "--type=merge", "-p", """{"metadata":{"finalizers":null}}""");
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await deleting.WaitForExitAsync(timeout.Token);
+        Assert.Equal(0, deleting.ExitCode);
+        Assert.Contains("namespace \"project-c\" deleted", await stdout, StringComparison.Ordinal);
+    }
 }

@@ -47,4 +47,16 @@ public sealed class NamespaceApiTests(ApiFactory factory) : IClassFixture<ApiFac
         Assert.Equal(HttpStatusCode.Created, (await _client.SendJsonAsync(HttpMethod.Post, "/api/v1/namespaces", ns)).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync("/apis/stable.example.com/v1/namespaces/doomed/crontabs/inside")).StatusCode);
     }
+
+    [Fact]
+    public async Task Strategic_merge_patch_on_a_namespace_merges_labels()
+    {
+        var ns = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "smp", ["labels"] = new JsonObject { ["a"] = "1" } } };
+        Assert.Equal(HttpStatusCode.Created, (await _client.SendJsonAsync(HttpMethod.Post, "/api/v1/namespaces", ns)).StatusCode);
+        var patched = await _client.SendJsonAsync(HttpMethod.Patch, "/api/v1/namespaces/smp", JsonNode.Parse("""{"metadata":{"labels":{"b":"2"}}}"""), "application/strategic-merge-patch+json");
+        Assert.Equal(HttpStatusCode.OK, patched.StatusCode);
+        var labels = (await patched.ReadObjectAsync())["metadata"]!["labels"]!;
+        Assert.Equal("1", labels["a"]!.GetValue<string>());
+        Assert.Equal("2", labels["b"]!.GetValue<string>());
+    }
 }

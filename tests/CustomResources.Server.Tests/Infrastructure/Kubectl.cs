@@ -45,23 +45,7 @@ public sealed class Kubectl
 
     public async Task<Result> RunAsync(params string[] arguments)
     {
-        var start = new ProcessStartInfo(_binary)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.ArgumentList.Add("--kubeconfig");
-        start.ArgumentList.Add(_kubeconfig);
-        start.ArgumentList.Add("--cache-dir");
-        start.ArgumentList.Add(_cacheDirectory);
-        start.ArgumentList.Add("--request-timeout=20s");
-        foreach (var argument in arguments)
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(start)!;
+        using var process = Start(["--request-timeout=20s", .. arguments]);
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
@@ -73,6 +57,7 @@ public sealed class Kubectl
     /// Starts kubectl in the background (for <c>get -w</c>) with stdout and stderr redirected; the caller reads them
     /// and kills the process. No <c>--request-timeout</c>: it would cut a watch short.
     /// </summary>
+    /// <summary>Starts kubectl with output captured (for commands that keep running, such as <c>get -w</c>).</summary>
     public Process Start(params string[] arguments)
     {
         var start = new ProcessStartInfo(_binary)
