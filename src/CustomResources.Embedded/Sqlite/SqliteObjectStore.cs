@@ -178,13 +178,8 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
     {
         var encoded = StoreKeys.Encode(key);
         var (copy, json) = PrepareValue(value);
-
-        long rev;
-        await writeLock.WaitAsync(cancellationToken);
-        try
+        var rev = await WriteAsync(() =>
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            using var transaction = writer.Begin();
             var head = writer.ReadHead(encoded);
             if (head is { Deleted: false })
             {
@@ -196,15 +191,8 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
                 writer.Retire(head.Value.Rev);
             }
 
-            rev = writer.Insert(encoded, key, deleted: false, head?.Rev, json);
-            transaction.Commit();
-            notifier.Notify(rev);
-        }
-        finally
-        {
-            writeLock.Release();
-        }
-
+            return writer.Insert(encoded, key, deleted: false, head?.Rev, json);
+        }, cancellationToken);
         return Stamp(copy, rev);
     }
 
@@ -215,13 +203,8 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
         var encoded = StoreKeys.Encode(key);
         var (copy, json) = PrepareValue(value);
         var expected = ParseRevision(expectedResourceVersion);
-
-        long rev;
-        await writeLock.WaitAsync(cancellationToken);
-        try
+        var rev = await WriteAsync(() =>
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            using var transaction = writer.Begin();
             var head = writer.ReadHead(encoded);
             if (head is null or { Deleted: true })
             {
@@ -234,15 +217,8 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
             }
 
             writer.Retire(head.Value.Rev);
-            rev = writer.Insert(encoded, key, deleted: false, head.Value.Rev, json);
-            transaction.Commit();
-            notifier.Notify(rev);
-        }
-        finally
-        {
-            writeLock.Release();
-        }
-
+            return writer.Insert(encoded, key, deleted: false, head.Value.Rev, json);
+        }, cancellationToken);
         return Stamp(copy, rev);
     }
 
@@ -252,14 +228,9 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
     {
         var encoded = StoreKeys.Encode(key);
         long? expected = expectedResourceVersion is null ? null : ParseRevision(expectedResourceVersion);
-
-        long rev;
-        string json;
-        await writeLock.WaitAsync(cancellationToken);
-        try
+        string json = "";
+        var rev = await WriteAsync(() =>
         {
-            ObjectDisposedException.ThrowIf(disposed, this);
-            using var transaction = writer.Begin();
             var head = writer.ReadHeadWithValue(encoded);
             if (head is null or { Deleted: true })
             {
@@ -273,16 +244,35 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
 
             json = head.Value.Value;
             writer.Retire(head.Value.Rev);
-            rev = writer.Insert(encoded, key, deleted: true, head.Value.Rev, json);
-            transaction.Commit();
+            return writer.Insert(encoded, key, deleted: true, head.Value.Rev, json);
+        }, cancellationToken);
+        return Materialize(rev, json);
+    }
+
+    /// <summary>
+    /// Runs one write as its own transaction under the single-writer lock, then wakes watchers waiting for the
+    /// revision it committed. <paramref name="write"/> returns that revision (or throws, rolling back).
+    /// </summary>
+    private async Task<long> WriteAsync(Func<long> write, CancellationToken cancellationToken)
+    {
+        await writeLock.WaitAsync(cancellationToken);
+        try
+        {
+            ObjectDisposedException.ThrowIf(disposed, this);
+            long rev;
+            using (var transaction = writer.Begin())
+            {
+                rev = write();
+                transaction.Commit();
+            }
+
             notifier.Notify(rev);
+            return rev;
         }
         finally
         {
             writeLock.Release();
         }
-
-        return Materialize(rev, json);
     }
 
     /// <inheritdoc />
