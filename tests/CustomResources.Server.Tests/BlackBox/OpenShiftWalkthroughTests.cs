@@ -103,14 +103,7 @@ public sealed class OpenShiftWalkthroughTests
     public async Task A_namespace_with_a_finalized_object_terminates_until_the_finalizer_is_removed()
     {
         await using var server = await ServerProcess.StartAsync();
-        var kubectl = new Kubectl(Kubectl.BundledBinary(32), server.BaseUrl, server.Directory);
-        var definition = Path.Combine(server.Directory, "crd.yaml");
-        await System.IO.File.WriteAllTextAsync(definition, Definition);
-        var finalized = Path.Combine(server.Directory, "finalized.yaml");
-        await System.IO.File.WriteAllTextAsync(finalized, Finalized);
-        await kubectl.OkAsync("create", "-f", definition);
-        await kubectl.OkAsync("create", "namespace", "project-b");
-        await kubectl.OkAsync("create", "-f", finalized, "-n", "project-b");
+        var kubectl = await NamespaceWithFinalizedObjectAsync(server, "project-b");
 
         await kubectl.OkAsync("delete", "namespace", "project-b", "--wait=false");
         Assert.Equal("Terminating", await kubectl.OkAsync("get", "namespace", "project-b", "-o", "jsonpath={.status.phase}"));
@@ -125,14 +118,7 @@ public sealed class OpenShiftWalkthroughTests
     public async Task Kubectl_delete_namespace_waits_until_a_finalized_object_is_released()
     {
         await using var server = await ServerProcess.StartAsync();
-        var kubectl = new Kubectl(Kubectl.BundledBinary(32), server.BaseUrl, server.Directory);
-        var definition = Path.Combine(server.Directory, "crd.yaml");
-        await System.IO.File.WriteAllTextAsync(definition, Definition);
-        var finalized = Path.Combine(server.Directory, "finalized.yaml");
-        await System.IO.File.WriteAllTextAsync(finalized, Finalized);
-        await kubectl.OkAsync("create", "-f", definition);
-        await kubectl.OkAsync("create", "namespace", "project-c");
-        await kubectl.OkAsync("create", "-f", finalized, "-n", "project-c");
+        var kubectl = await NamespaceWithFinalizedObjectAsync(server, "project-c");
 
         // kubectl waits (list + watch on fieldSelector=metadata.name) until the namespace is really gone.
         using var deleting = kubectl.Start("delete", "namespace", "project-c", "--timeout=60s");
@@ -145,5 +131,19 @@ public sealed class OpenShiftWalkthroughTests
         await deleting.WaitForExitAsync(timeout.Token);
         Assert.Equal(0, deleting.ExitCode);
         Assert.Contains("namespace \"project-c\" deleted", await stdout, StringComparison.Ordinal);
+    }
+
+    /// <summary>The walkthrough's type, a namespace, and in it an object held by a finalizer.</summary>
+    private static async Task<Kubectl> NamespaceWithFinalizedObjectAsync(ServerProcess server, string ns)
+    {
+        var kubectl = new Kubectl(Kubectl.BundledBinary(32), server.BaseUrl, server.Directory);
+        var definition = Path.Combine(server.Directory, "crd.yaml");
+        await System.IO.File.WriteAllTextAsync(definition, Definition);
+        var finalized = Path.Combine(server.Directory, "finalized.yaml");
+        await System.IO.File.WriteAllTextAsync(finalized, Finalized);
+        await kubectl.OkAsync("create", "-f", definition);
+        await kubectl.OkAsync("create", "namespace", ns);
+        await kubectl.OkAsync("create", "-f", finalized, "-n", ns);
+        return kubectl;
     }
 }
