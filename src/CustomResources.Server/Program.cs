@@ -37,6 +37,7 @@ builder.Services.AddSingleton<IObjectStore>(sp =>
     var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
     return new SqliteObjectStore(new SqliteStoreOptions { Path = options.Path });
 });
+builder.Services.AddOutboundHttp(builder.Configuration);
 builder.Services.AddSingleton<DefinitionCatalog>();
 builder.Services.AddSingleton<ResourceService>();
 builder.Services.AddSingleton<WatchService>();
