@@ -132,7 +132,18 @@ public static class KubernetesApi
                     await HttpIo.WriteAsync(context, 201, created.Stored.Object, HttpIo.Negotiate(context.Request), created.Warnings);
                     return;
                 default:
-                    throw ApiException.MethodNotAllowed("deletecollection is not supported on this server");
+                    var query = context.Request.Query;
+                    var selection = new ListOptions(null, null, NullIfEmpty(query["labelSelector"]), NullIfEmpty(query["fieldSelector"]));
+                    var removed = await service.DeleteCollectionAsync(target, r.Namespace, selection, await DeleteOptionsFromAsync(context), ct);
+                    var list = new JsonObject
+                    {
+                        ["apiVersion"] = target.ApiVersion,
+                        ["kind"] = target.Definition.Names.ListKind,
+                        ["metadata"] = new JsonObject(),
+                        ["items"] = new JsonArray(removed.Select(i => (JsonNode)i.Object).ToArray()),
+                    };
+                    await HttpIo.WriteAsync(context, 200, list, HttpIo.Negotiate(context.Request), warnings);
+                    return;
             }
         }
 

@@ -193,4 +193,25 @@ public sealed class SemanticsApiTests : IClassFixture<ApiFactory>, IAsyncLifetim
         Assert.True(asV1.Headers.Contains("Warning"));
         Assert.False((await _client.GetAsync("/apis/deprecated.example.com/v2/namespaces/default/relics/old")).Headers.Contains("Warning"));
     }
+
+    [Fact]
+    public async Task Delete_collection_removes_matching_objects_with_their_usual_semantics()
+    {
+        await _client.SendJsonAsync(HttpMethod.Post, Path, Gizmo("dc-a", labels: new JsonObject { ["batch"] = "old" }));
+        var held = Gizmo("dc-b", labels: new JsonObject { ["batch"] = "old" });
+        held["metadata"]!["finalizers"] = new JsonArray("example.com/hold");
+        await _client.SendJsonAsync(HttpMethod.Post, Path, held);
+        await _client.SendJsonAsync(HttpMethod.Post, Path, Gizmo("dc-c", labels: new JsonObject { ["batch"] = "new" }));
+
+        var response = await _client.DeleteAsync(Path + "?labelSelector=batch%3Dold");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var list = await response.ReadObjectAsync();
+        Assert.Equal("GizmoList", list["kind"]!.GetValue<string>());
+        Assert.Equal(2, list["items"]!.AsArray().Count);
+
+        Assert.Equal(HttpStatusCode.NotFound, (await _client.GetAsync($"{Path}/dc-a")).StatusCode);
+        Assert.NotNull((await (await _client.GetAsync($"{Path}/dc-b")).ReadObjectAsync())["metadata"]!["deletionTimestamp"]);
+        Assert.Equal(HttpStatusCode.OK, (await _client.GetAsync($"{Path}/dc-c")).StatusCode);
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, (await _client.DeleteAsync("/api/v1/namespaces")).StatusCode);
+    }
 }
