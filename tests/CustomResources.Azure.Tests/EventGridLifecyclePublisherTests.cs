@@ -215,6 +215,18 @@ public sealed class EventGridLifecyclePublisherTests
     }
 
     [Fact]
+    public async Task A_cancelled_publish_throws_and_sends_nothing()
+    {
+        await using var topic = LoopbackTopic.Start();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => new EventGridLifecyclePublisher(Client(topic)).PublishAsync([Event("nightly", "41")], cancelled.Token));
+
+        Assert.Empty(topic.Requests);
+    }
+
+    [Fact]
     public async Task An_empty_publish_sends_nothing()
     {
         await using var topic = LoopbackTopic.Start();
