@@ -68,7 +68,10 @@ public sealed class WebhookReceiver : IAsyncDisposable
                     response["status"] = new JsonObject { ["code"] = 403, ["message"] = $"{request["operation"]} of {name} is not allowed by policy" };
                     break;
                 case "mutate":
-                    Patch(response, """[{ "op": "add", "path": "/metadata/labels", "value": { "mutated-by": "webhook" } }, { "op": "replace", "path": "/spec/image", "value": "registry.example.com/mutated:1" }]""");
+                    var label = request["object"]?["metadata"]?["labels"] is null
+                        ? """{ "op": "add", "path": "/metadata/labels", "value": { "mutated-by": "webhook" } }"""
+                        : """{ "op": "add", "path": "/metadata/labels/mutated-by", "value": "webhook" }""";
+                    Patch(response, $$"""[{{label}}, { "op": "replace", "path": "/spec/image", "value": "registry.example.com/mutated:1" }]""");
                     response["warnings"] = new JsonArray("image rewritten by the mutating webhook");
                     break;
                 case "break":
