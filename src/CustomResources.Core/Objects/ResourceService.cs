@@ -265,7 +265,12 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
             JsonNode? patched;
             try
             {
-                patched = kind == PatchKind.Merge ? MergePatch.Apply(original, patch) : JsonPatch.Apply(original, patch);
+                patched = kind switch
+                {
+                    PatchKind.Merge => MergePatch.Apply(original, patch),
+                    PatchKind.Strategic => StrategicMergePatch.Apply(original, patch, StrategicMergeKeys(target)),
+                    _ => JsonPatch.Apply(original, patch),
+                };
             }
             catch (PatchException e)
             {
@@ -427,6 +432,15 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
 
         return new WriteResult(result, warnings);
     }
+
+    /// <summary>The lists of a built-in type that a strategic merge patch merges by key (as Kubernetes declares them).</summary>
+    private static IReadOnlyDictionary<string, string> StrategicMergeKeys(ResourceTarget target) =>
+        target.Definition == BuiltInDefinitions.ValidatingWebhookConfigurations || target.Definition == BuiltInDefinitions.MutatingWebhookConfigurations
+            ? WebhookMergeKeys
+            : NoMergeKeys;
+
+    private static readonly Dictionary<string, string> WebhookMergeKeys = new(StringComparer.Ordinal) { ["webhooks"] = "name" };
+    private static readonly Dictionary<string, string> NoMergeKeys = new(StringComparer.Ordinal);
 
     /// <summary>The admission attributes of a create or update.</summary>
     private static AdmissionRequest Admission(ResourceTarget target, string operation, string? ns, JsonObject obj, JsonObject? old, bool dryRun, WriteMode mode = WriteMode.Main, string? name = null) =>

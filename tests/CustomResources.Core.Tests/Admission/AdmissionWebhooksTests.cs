@@ -391,6 +391,38 @@ public sealed class AdmissionWebhooksTests
         Assert.Empty(_client.Calls);
     }
 
+    [Fact]
+    public async Task Dry_runs_call_webhooks_with_dryRun_set_and_store_nothing()
+    {
+        var target = await SetUpAsync();
+        var hook = Hook("dry.example.com");
+        hook["sideEffects"] = "NoneOnDryRun";
+        await RegisterAsync(mutating: false, "dry", hook);
+        _client.Handlers[HookUrl] = (review, _) => Task.FromResult<JsonNode?>(FakeWebhookClient.Answer(review, true));
+        await _service.CreateAsync(target, "default", Crds.CronTabObject("a"), new WriteOptions(DryRun: true), None);
+        var request = _client.Calls.Single().Review["request"]!;
+        Assert.True(request["dryRun"]!.GetValue<bool>());
+        Assert.Equal("All", request["options"]!["dryRun"]![0]!.GetValue<string>());
+        await Assert.ThrowsAsync<ApiException>(() => _service.GetAsync(target, "default", "a", None));
+    }
+
+    [Fact]
+    public async Task A_patch_that_cannot_be_applied_is_a_failure_subject_to_the_failure_policy()
+    {
+        var target = await SetUpAsync();
+        await RegisterAsync(mutating: true, "bad-patch", Hook("bad-patch.example.com", failurePolicy: "Ignore"));
+        _client.Handlers[HookUrl] = (review, _) => Task.FromResult<JsonNode?>(FakeWebhookClient.Answer(review, true, patch: Patch("""[{ "op": "remove", "path": "/spec/missing" }]""")));
+        var created = await CreateCronTabAsync(target, "a");
+        Assert.Equal("busybox:1", created.Stored.Object["spec"]!["image"]!.GetValue<string>());
+
+        var configurations = await _service.ResolveAsync("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", None);
+        await _service.DeleteAsync(configurations, null, "bad-patch", new DeleteOptions(), None);
+        await RegisterAsync(mutating: true, "bad-patch", Hook("bad-patch.example.com"));
+        var e = await Assert.ThrowsAsync<ApiException>(() => CreateCronTabAsync(target, "b"));
+        Assert.Equal(500, e.Code);
+        Assert.Contains("could not be applied", e.Message, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData("crontabs", "", true)]
     [InlineData("crontabs", "status", false)]

@@ -100,6 +100,11 @@ public sealed class KubectlAdmissionTests
         Assert.Contains("mutatingwebhookconfiguration.admissionregistration.k8s.io/crontab-images created", registered, StringComparison.Ordinal);
         Assert.Contains("crontab-policy", await kubectl.OkAsync("get", "validatingwebhookconfigurations"), StringComparison.Ordinal);
 
+        // Re-applying a changed manifest sends a strategic merge patch (webhooks merge by name).
+        await File.WriteAllTextAsync(Path.Combine(files, "webhooks.yaml"), Webhooks(receiver).Replace("timeoutSeconds: 5", "timeoutSeconds: 7", StringComparison.Ordinal));
+        Assert.Contains("validatingwebhookconfiguration.admissionregistration.k8s.io/crontab-policy configured", await kubectl.OkAsync("apply", "-f", Path.Combine(files, "webhooks.yaml")), StringComparison.Ordinal);
+        Assert.Equal("policy.hooks.example.com 7 Fail", await kubectl.OkAsync("get", "validatingwebhookconfiguration", "crontab-policy", "-o", "jsonpath={.webhooks[*].name} {.webhooks[0].timeoutSeconds} {.webhooks[0].failurePolicy}"));
+
         var denied = await kubectl.RunAsync("apply", "-f", Path.Combine(files, "denied.yaml"));
         Assert.NotEqual(0, denied.ExitCode);
         Assert.Contains("admission webhook \"policy.hooks.example.com\" denied the request: CREATE of denied is not allowed by policy", denied.StandardError, StringComparison.Ordinal);
