@@ -38,6 +38,7 @@ builder.Services.AddSingleton<IObjectStore>(sp =>
     return new SqliteObjectStore(new SqliteStoreOptions { Path = options.Path });
 });
 builder.Services.AddOutboundHttp(builder.Configuration);
+HttpAdmissionWebhookClient.AddAdmissionWebhooks(builder.Services);
 builder.Services.AddSingleton<DefinitionCatalog>();
 builder.Services.AddSingleton<ResourceService>();
 builder.Services.AddSingleton<WatchService>();

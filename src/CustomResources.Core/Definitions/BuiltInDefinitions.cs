@@ -27,5 +27,27 @@ public static class BuiltInDefinitions
         BuiltIn = true,
     };
 
-    public static IReadOnlyList<ResourceDefinition> All { get; } = [Namespaces, CustomResourceDefinitions];
+    public const string AdmissionRegistrationGroup = "admissionregistration.k8s.io";
+
+    /// <summary>Kubernetes' registration of validating admission webhooks (sync hooks).</summary>
+    public static readonly ResourceDefinition ValidatingWebhookConfigurations = new(
+        AdmissionRegistrationGroup,
+        new ResourceNames("validatingwebhookconfigurations", "validatingwebhookconfiguration", "ValidatingWebhookConfiguration", "ValidatingWebhookConfigurationList", [], ["api-extensions"]),
+        ResourceScope.Cluster,
+        [new DefinitionVersion("v1", true, true, false, null, null, [], false)])
+    {
+        BuiltIn = true,
+    };
+
+    /// <summary>Kubernetes' registration of mutating admission webhooks (sync hooks).</summary>
+    public static readonly ResourceDefinition MutatingWebhookConfigurations = new(
+        AdmissionRegistrationGroup,
+        new ResourceNames("mutatingwebhookconfigurations", "mutatingwebhookconfiguration", "MutatingWebhookConfiguration", "MutatingWebhookConfigurationList", [], ["api-extensions"]),
+        ResourceScope.Cluster,
+        [new DefinitionVersion("v1", true, true, false, null, null, [], false)])
+    {
+        BuiltIn = true,
+    };
+
+    public static IReadOnlyList<ResourceDefinition> All { get; } = [Namespaces, CustomResourceDefinitions, MutatingWebhookConfigurations, ValidatingWebhookConfigurations];
 }

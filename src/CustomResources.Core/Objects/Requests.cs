@@ -17,6 +17,9 @@ public enum PatchKind
 {
     Merge,
     Json,
+
+    /// <summary>Kubernetes strategic merge patch (built-in types only; lists merge by their declared merge keys).</summary>
+    Strategic,
 }
 
 public sealed record WriteOptions(FieldValidation FieldValidation = FieldValidation.Warn, bool DryRun = false);

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CustomResources.Core.Admission;
 using CustomResources.Core.Definitions;
 using CustomResources.Core.Errors;
 using CustomResources.Core.Storage;
@@ -39,6 +40,23 @@ public sealed partial class ResourceService
         if (target.Definition == BuiltInDefinitions.CustomResourceDefinitions)
         {
             await CheckDefinitionCascadeAsync(current.Object, options, cancellationToken);
+        }
+
+        if (admission is not null)
+        {
+            // Validating webhooks see DELETE with the object as oldObject (mutating webhooks are not called for DELETE).
+            var request = new AdmissionRequest(
+                "DELETE",
+                target.Definition,
+                target.Version.Name,
+                "",
+                target.Definition.Namespaced ? key.Namespace : null,
+                name,
+                null,
+                InVersion(current, target).Object,
+                options.DryRun,
+                AdmissionWebhooks.Options("DELETE", options.DryRun, options.PropagationPolicy));
+            await admission.ValidateAsync(request, [], cancellationToken);
         }
 
         if (options.DryRun)

@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using CustomResources.Core.Admission;
+using CustomResources.Core.Outbound;
 using CustomResources.Core.Definitions;
 using CustomResources.Core.Errors;
 using CustomResources.Core.Schema;
@@ -9,6 +11,8 @@ namespace CustomResources.Core.Objects;
 /// <summary>Type-specific write rules: custom objects (schema), namespaces and definitions.</summary>
 public sealed partial class ResourceService
 {
+    private static readonly OutboundPolicy StrictOutbound = new([]);
+
     /// <summary>Type-specific rules: schema for custom objects, definition rules for CRDs, namespace defaults. Returns unknown-field paths.</summary>
     private async Task<List<string>> PrepareAsync(ResourceTarget target, JsonObject obj, JsonObject? old, List<FieldError> errors, CancellationToken cancellationToken)
     {
@@ -21,6 +25,13 @@ public sealed partial class ResourceService
         if (target.Definition == BuiltInDefinitions.CustomResourceDefinitions)
         {
             await PrepareDefinitionAsync(obj, old, errors, cancellationToken);
+            return [];
+        }
+
+        if (target.Definition == BuiltInDefinitions.ValidatingWebhookConfigurations || target.Definition == BuiltInDefinitions.MutatingWebhookConfigurations)
+        {
+            // Without a configured policy the strictest one applies: https to public destinations only.
+            errors.AddRange(WebhookConfigurations.Validate(obj, target.Definition == BuiltInDefinitions.MutatingWebhookConfigurations, admission?.Policy ?? StrictOutbound));
             return [];
         }
 

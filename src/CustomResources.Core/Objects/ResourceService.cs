@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using CustomResources.Core.Admission;
 using CustomResources.Core.Definitions;
 using CustomResources.Core.Errors;
 using CustomResources.Core.Schema;
@@ -11,8 +12,10 @@ namespace CustomResources.Core.Objects;
 /// The resource engine: every create, read, update, patch, list and delete of every type (custom
 /// objects, namespaces and the definitions themselves) goes through here. HTTP edges only bind the
 /// request, call one method and render the result or the <see cref="ApiException"/>.
+/// Admission webhooks (<paramref name="admission"/>, optional) run inside every write: mutating ones before the
+/// type's own rules (prune, defaults, validation), validating ones after them and just before the store.
 /// </summary>
-public sealed partial class ResourceService(IObjectStore store, DefinitionCatalog catalog, TimeProvider clock)
+public sealed partial class ResourceService(IObjectStore store, DefinitionCatalog catalog, TimeProvider clock, AdmissionWebhooks? admission = null)
 {
     private const int PatchConflictRetries = 5;
 
@@ -117,6 +120,13 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         }
 
         var obj = RequireObject(target, body);
+        var admissionWarnings = new List<string>();
+        if (admission is not null)
+        {
+            SetNamespace(target, ns, (JsonObject)obj["metadata"]!);
+            obj = await admission.MutateAsync(Admission(target, "CREATE", ns, obj, null, options.DryRun), admissionWarnings, cancellationToken);
+        }
+
         var meta = (JsonObject)obj["metadata"]!;
         var unknown = ObjectMetadata.PruneUnknown(meta);
         var errors = ObjectMetadata.Validate(meta);
@@ -161,6 +171,11 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
 
         unknown.AddRange(await PrepareAsync(target, obj, null, errors, cancellationToken));
         var warnings = Finish(target, obj, name.Length > 0 ? name : generateName, unknown, errors, options);
+        if (admission is not null)
+        {
+            await admission.ValidateAsync(Admission(target, "CREATE", ns, obj, null, options.DryRun), admissionWarnings, cancellationToken);
+            warnings.AddRange(admissionWarnings);
+        }
 
         for (var attempt = 0; ; attempt++)
         {
@@ -250,7 +265,12 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
             JsonNode? patched;
             try
             {
-                patched = kind == PatchKind.Merge ? MergePatch.Apply(original, patch) : JsonPatch.Apply(original, patch);
+                patched = kind switch
+                {
+                    PatchKind.Merge => MergePatch.Apply(original, patch),
+                    PatchKind.Strategic => StrategicMergePatch.Apply(original, patch, StrategicMergeKeys(target)),
+                    _ => JsonPatch.Apply(original, patch),
+                };
             }
             catch (PatchException e)
             {
@@ -303,6 +323,18 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
             throw ApiException.Conflict(target.Plural, target.Group, name, $"Precondition failed: UID in precondition: {bodyUid}, UID in object meta: {ObjectMetadata.GetString(oldMeta["uid"])}");
         }
 
+        var admissionWarnings = new List<string>();
+        var ns = key.Namespace.Length == 0 ? null : key.Namespace;
+        if (admission is not null)
+        {
+            // Mutating webhooks see the request's object; what they change then passes the same rules as the body.
+            obj = await admission.MutateAsync(Admission(target, "UPDATE", ns, obj, old, options.DryRun, mode, name), admissionWarnings, cancellationToken);
+            if (obj["metadata"] is not JsonObject)
+            {
+                obj["metadata"] = new JsonObject();
+            }
+        }
+
         if (mode == WriteMode.Status)
         {
             // Writes to /status change status only: everything else stays as stored.
@@ -348,6 +380,11 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
 
         unknown.AddRange(await PrepareAsync(target, obj, old, errors, cancellationToken));
         var warnings = Finish(target, obj, name, unknown, errors, options);
+        if (admission is not null)
+        {
+            await admission.ValidateAsync(Admission(target, "UPDATE", ns, obj, old, options.DryRun, mode, name), admissionWarnings, cancellationToken);
+            warnings.AddRange(admissionWarnings);
+        }
 
         // generation counts changes to the desired state: everything outside metadata, and outside status when
         // status has its own subresource (then controllers' status writes never look like new desired state).
@@ -395,6 +432,29 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
 
         return new WriteResult(result, warnings);
     }
+
+    /// <summary>The lists of a built-in type that a strategic merge patch merges by key (as Kubernetes declares them).</summary>
+    private static IReadOnlyDictionary<string, string> StrategicMergeKeys(ResourceTarget target) =>
+        target.Definition == BuiltInDefinitions.ValidatingWebhookConfigurations || target.Definition == BuiltInDefinitions.MutatingWebhookConfigurations
+            ? WebhookMergeKeys
+            : NoMergeKeys;
+
+    private static readonly Dictionary<string, string> WebhookMergeKeys = new(StringComparer.Ordinal) { ["webhooks"] = "name" };
+    private static readonly Dictionary<string, string> NoMergeKeys = new(StringComparer.Ordinal);
+
+    /// <summary>The admission attributes of a create or update.</summary>
+    private static AdmissionRequest Admission(ResourceTarget target, string operation, string? ns, JsonObject obj, JsonObject? old, bool dryRun, WriteMode mode = WriteMode.Main, string? name = null) =>
+        new(
+            operation,
+            target.Definition,
+            target.Version.Name,
+            mode == WriteMode.Status ? "status" : "",
+            target.Definition.Namespaced ? ns : null,
+            name ?? ObjectMetadata.Name(obj),
+            obj,
+            old,
+            dryRun,
+            AdmissionWebhooks.Options(operation, dryRun));
 
     private async Task RequireActiveNamespaceAsync(string ns, CancellationToken cancellationToken)
     {

@@ -249,7 +249,7 @@ public static class KubernetesApi
         HttpIo.MergePatchType => PatchKind.Merge,
         HttpIo.JsonPatchType => PatchKind.Json,
         // Namespaces are a built-in: their fields merge the same way under a strategic merge patch.
-        HttpIo.StrategicMergePatchType when target.Definition.BuiltIn => PatchKind.Merge,
+        HttpIo.StrategicMergePatchType when target.Definition.BuiltIn => PatchKind.Strategic,
         _ => throw ApiException.UnsupportedMediaType($"the body of the request was in an unknown format - accepted media types include: {HttpIo.JsonPatchType}, {HttpIo.MergePatchType}"),
     };
 
