@@ -240,6 +240,9 @@ public sealed partial class OakestraFacade(ResourceService service)
 
     public static string Plural(string type) => type.Replace('_', '-');
 
+    /// <summary>True for a valid façade type name (<c>device_config</c>).</summary>
+    public static bool IsTypeName(string type) => TypePattern().IsMatch(type);
+
     public static string Kind(string type)
     {
         var builder = new StringBuilder();

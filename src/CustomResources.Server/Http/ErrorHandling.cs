@@ -57,7 +57,7 @@ public sealed partial class ErrorHandling(RequestDelegate next, ILogger<ErrorHan
         }
 
         context.Response.Clear();
-        if (context.Request.Path.StartsWithSegments("/custom-resources"))
+        if (context.Request.Path.StartsWithSegments("/custom-resources") || context.Request.Path.StartsWithSegments("/hooks"))
         {
             await HttpIo.WriteAsync(context, error.Code, ProblemDetails.From(error, context.Request.Path), ResponseFormat.Json, contentType: "application/problem+json");
             return;

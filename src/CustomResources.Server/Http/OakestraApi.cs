@@ -4,11 +4,22 @@ using CustomResources.Core.Oakestra;
 
 namespace CustomResources.Server.Http;
 
-/// <summary>The Oakestra-style façade: <c>/custom-resources</c> and <c>/custom-resources/{type}[/{id}]</c>.</summary>
+/// <summary>The Oakestra-style façade: <c>/custom-resources</c>, <c>/custom-resources/{type}[/{id}]</c> and <c>/hooks</c>.</summary>
 public static class OakestraApi
 {
     public static void Map(WebApplication app)
     {
+        var hooks = app.MapGroup("/hooks");
+        hooks.MapPost("", async (HttpContext c, OakestraHooks h) =>
+            await WriteAsync(c, 201, await h.CreateAsync(await ReadJsonAsync(c), c.RequestAborted)));
+        hooks.MapGet("", async (HttpContext c, OakestraHooks h) =>
+            await WriteAsync(c, 200, await h.ListAsync(c.RequestAborted)));
+        hooks.MapDelete("/{name}", async (HttpContext c, string name, OakestraHooks h) =>
+        {
+            await h.DeleteAsync(name, c.RequestAborted);
+            c.Response.StatusCode = 204;
+        });
+
         var group = app.MapGroup("/custom-resources");
         group.MapPost("", async (HttpContext c, OakestraFacade f) =>
             await WriteAsync(c, 201, await f.CreateTypeAsync(await ReadJsonAsync(c), c.RequestAborted)));
