@@ -27,5 +27,6 @@ public static class BuiltInDefinitions
         BuiltIn = true,
     };
 
-    public static IReadOnlyList<ResourceDefinition> All { get; } = [Namespaces, CustomResourceDefinitions];
+    public static IReadOnlyList<ResourceDefinition> All { get; } =
+        [Namespaces, CustomResourceDefinitions, Events.EventDefinitions.Subscriptions, Events.EventDefinitions.DeadLetters];
 }

@@ -83,7 +83,7 @@ public class DiscoveryDocumentsTests
     {
         var names = DiscoveryDocuments.AggregatedGroups(All())["items"]!.AsArray().Select(i => (string?)i!["metadata"]!["name"]).ToList();
 
-        Assert.Equal(["apiextensions.k8s.io", "stable.example.com", "widgets.acme.io"], names);
+        Assert.Equal(["apiextensions.k8s.io", "events.customresources.io", "stable.example.com", "widgets.acme.io"], names);
     }
 
     [Fact]
