@@ -51,7 +51,7 @@ public sealed partial class HistoryCompactor(IObjectStore store, IOptions<Storag
     }
 
     /// <summary>Samples the store and compacts to the newest sample at least <paramref name="retention"/> old.</summary>
-    internal async Task TickAsync(TimeSpan retention, CancellationToken cancellationToken)
+    public async Task TickAsync(TimeSpan retention, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         samples.Enqueue((now, await store.CurrentResourceVersionAsync(cancellationToken)));
