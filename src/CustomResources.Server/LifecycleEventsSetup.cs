@@ -1,3 +1,6 @@
+using CustomResources.Core.Events;
+using CustomResources.Core.Objects;
+using CustomResources.Core.Outbound;
 using CustomResources.Embedded.Events;
 using Microsoft.Extensions.Options;
 
@@ -9,6 +12,7 @@ public static class LifecycleEventsSetup
     public static IServiceCollection AddLifecycleEvents(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<EventOptions>().Bind(configuration.GetSection(EventOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IWriteValidator>(sp => new SubscriptionValidator(sp.GetRequiredService<OutboundPolicy>()));
         services.AddSingleton(sp => new SqliteEventOutbox(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path));
         if (configuration.GetValue(EventOptions.Section + ":Enabled", true))
         {

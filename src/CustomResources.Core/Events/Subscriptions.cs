@@ -289,3 +289,11 @@ public sealed record RetrySchedule(double Scale = 1.0)
         return TimeSpan.FromTicks((long)(step.Ticks * Scale));
     }
 }
+
+/// <summary>The write-time rules of <c>Subscription</c> beyond its schema: the outbound URL policy, selector and types.</summary>
+public sealed class SubscriptionValidator(OutboundPolicy policy) : IWriteValidator
+{
+    public bool AppliesTo(ResourceDefinition definition) => ReferenceEquals(definition, EventDefinitions.Subscriptions);
+
+    public IEnumerable<FieldError> Validate(JsonObject obj, JsonObject? old) => Subscription.Validate(obj, policy);
+}
