@@ -71,7 +71,7 @@ public sealed partial class EventDispatcher(
     }
 
     /// <summary>One pump step: reads the change log after the checkpoint and enqueues; returns the changes read.</summary>
-    internal async Task<int> PumpOnceAsync(CancellationToken cancellationToken)
+    public async Task<int> PumpOnceAsync(CancellationToken cancellationToken)
     {
         var checkpoint = outbox.ReadCheckpoint() ?? outbox.InitializeCheckpoint(await store.CurrentResourceVersionAsync(cancellationToken));
         ChangeBatch batch;

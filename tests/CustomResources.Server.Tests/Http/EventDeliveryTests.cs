@@ -140,6 +140,21 @@ public sealed class EventDeliveryTests
         Assert.Equal("/api/v1/namespaces/retried", (string?)receiver.Events[0]["subject"]);
         var list = await (await client.GetAsync(DeadLetters)).ReadObjectAsync();
         Assert.Empty(list["items"]!.AsArray());
+
+        // The subscription's status reports the handshake and the counts.
+        JsonObject status = [];
+        var clock = Stopwatch.StartNew();
+        while ((long?)status["delivered"] != 1 && clock.Elapsed < Patience)
+        {
+            await Task.Delay(100);
+            status = (await (await client.GetAsync($"{Subscriptions}/flaky")).ReadObjectAsync())["status"] as JsonObject ?? [];
+        }
+
+        Assert.Equal("Succeeded", (string?)status["handshake"]);
+        Assert.Equal(1, (long?)status["delivered"]);
+        Assert.Equal(3, (long?)status["failedAttempts"]);
+        Assert.Contains("503", (string?)status["lastError"], StringComparison.Ordinal);
+        Assert.NotNull(status["lastDeliveryTime"]);
     }
 
     [Fact]
