@@ -37,6 +37,7 @@ public sealed class SqliteEventOutbox : IDisposable
             UNIQUE (subscription, event_id)
         );
         CREATE INDEX IF NOT EXISTS event_outbox_due ON event_outbox (subscription, next_attempt_at);
+        CREATE INDEX IF NOT EXISTS event_outbox_next ON event_outbox (next_attempt_at, subscription);
         CREATE TABLE IF NOT EXISTS event_handshakes (
             subscription TEXT PRIMARY KEY,
             url          TEXT NOT NULL
