@@ -158,6 +158,32 @@ public sealed class EventDeliveryTests
     }
 
     [Fact]
+    public async Task An_attempt_that_outlasts_the_timeout_is_retried()
+    {
+        await using var receiver = await HookReceiver.StartAsync();
+        receiver.Delay = TimeSpan.FromSeconds(3);
+        using var factory = Factory();
+        var client = factory.CreateClient();
+        await SubscribeAsync(client, "patient", receiver.Url, new JsonObject { ["filter"] = new JsonObject { ["kind"] = "Namespace" }, ["timeoutSeconds"] = 1 });
+
+        var ns = new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "timed" } };
+        Assert.Equal(HttpStatusCode.Created, (await client.SendJsonAsync(HttpMethod.Post, "/api/v1/namespaces", ns)).StatusCode);
+        await receiver.WaitUntilAsync(r => r.Posts >= 1, Patience, "the first attempt");
+        receiver.Delay = TimeSpan.Zero;
+
+        await receiver.WaitUntilAsync(r => r.Events.Any(e => (string?)e["subject"] == "/api/v1/namespaces/timed" && r.Posts >= 2), Patience, "the retried event");
+        JsonObject status = [];
+        var clock = Stopwatch.StartNew();
+        while ((long?)status["delivered"] != 1 && clock.Elapsed < Patience)
+        {
+            await Task.Delay(100);
+            status = (await (await client.GetAsync($"{Subscriptions}/patient")).ReadObjectAsync())["status"] as JsonObject ?? [];
+        }
+
+        Assert.Contains("timed out", (string?)status["lastError"], StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_receiver_that_never_succeeds_gets_the_event_dead_lettered_and_listed()
     {
         await using var receiver = await HookReceiver.StartAsync();
