@@ -11,11 +11,14 @@ namespace CustomResources.Server;
 /// 1 min) it samples the store's current resourceVersion; it compacts to the newest sample taken at least the retention
 /// ago. Every change committed within the retention window therefore stays readable (watches may resume from any
 /// version seen in that window, and continue tokens of lists that young stay valid); older ones answer 410 Expired.
-/// Current objects are never removed. Each instance sharing a store compacts; compaction is idempotent.
+/// Current objects are never removed. Each instance sharing a store compacts; compaction is idempotent. It never
+/// compacts past the version an <see cref="IHistoryReader"/> (the event dispatcher) still has to read after.
 /// </remarks>
-public sealed partial class HistoryCompactor(IObjectStore store, IOptions<StorageOptions> options, TimeProvider clock, ILogger<HistoryCompactor> logger)
+public sealed partial class HistoryCompactor(IObjectStore store, IOptions<StorageOptions> options, TimeProvider clock, ILogger<HistoryCompactor> logger, IEnumerable<IHistoryReader>? readers = null)
     : BackgroundService
 {
+    private readonly IHistoryReader[] readers = readers?.ToArray() ?? [];
+
     private readonly Queue<(DateTimeOffset At, string ResourceVersion)> samples = new();
 
     /// <summary>How often the store is sampled (and compaction considered).</summary>
@@ -48,7 +51,7 @@ public sealed partial class HistoryCompactor(IObjectStore store, IOptions<Storag
     }
 
     /// <summary>Samples the store and compacts to the newest sample at least <paramref name="retention"/> old.</summary>
-    internal async Task TickAsync(TimeSpan retention, CancellationToken cancellationToken)
+    public async Task TickAsync(TimeSpan retention, CancellationToken cancellationToken)
     {
         var now = clock.GetUtcNow();
         samples.Enqueue((now, await store.CurrentResourceVersionAsync(cancellationToken)));
@@ -56,6 +59,17 @@ public sealed partial class HistoryCompactor(IObjectStore store, IOptions<Storag
         while (samples.TryPeek(out var oldest) && oldest.At <= now - retention)
         {
             point = samples.Dequeue().ResourceVersion;
+        }
+
+        // Never past a reader that still needs the history (the event dispatcher's checkpoint).
+        foreach (var reader in readers)
+        {
+            if (point is not null && await reader.OldestNeededAsync(cancellationToken) is { } needed
+                && long.TryParse(needed, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n)
+                && long.TryParse(point, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var p) && n < p)
+            {
+                point = needed;
+            }
         }
 
         if (point is not null)
@@ -85,4 +99,11 @@ public sealed partial class HistoryCompactor(IObjectStore store, IOptions<Storag
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Warning, Message = "History compaction failed; it is retried on the next tick")]
     private static partial void LogFailed(ILogger logger, Exception exception);
+}
+
+/// <summary>A background reader of the change log that history must be kept for (e.g. the event dispatcher).</summary>
+public interface IHistoryReader
+{
+    /// <summary>The version the reader will next read changes after (compaction stops there), or null for no constraint.</summary>
+    Task<string?> OldestNeededAsync(CancellationToken cancellationToken);
 }

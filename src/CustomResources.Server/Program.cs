@@ -43,6 +43,7 @@ builder.Services.AddSingleton<DefinitionCatalog>();
 builder.Services.AddSingleton<ResourceService>();
 builder.Services.AddSingleton<WatchService>();
 builder.Services.AddHostedService<HistoryCompactor>();
+builder.Services.AddLifecycleEvents(builder.Configuration);
 builder.Services.AddSingleton<OakestraFacade>();
 builder.Services.AddSingleton<OakestraHooks>();
 builder.Services.AddSingleton(sp => new ServerInfo(sp.GetRequiredService<IOptions<ApiServerOptions>>().Value.KubernetesMinorVersion, "127.0.0.1"));

@@ -765,6 +765,49 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_whole_change_log_spans_every_collection_in_commit_order_with_stable_commit_times()
+    {
+        var start = await Store.CurrentResourceVersionAsync(None);
+        var before = DateTimeOffset.UtcNow.AddSeconds(-1);
+        await Store.CreateAsync(Key("a"), Widget("a"), None);
+        await Store.CreateAsync(Key("c") with { Resource = "gadgets" }, Widget("c"), None);
+        var b = await Store.CreateAsync(Key("b", ns: "other") with { Group = "other.example.com" }, Widget("b", "other"), None);
+        await Store.UpdateAsync(Key("b", ns: "other") with { Group = "other.example.com" }, Widget("b", "other"), b.ResourceVersion, None);
+        var last = await Store.DeleteAsync(Key("a"), null, None);
+
+        var all = await Store.ReadAllChangesAsync(start, 100, None);
+
+        Assert.Equal(["a", "c", "b", "b", "a"], all.Changes.Select(c => c.Key.Name).ToArray());
+        Assert.Equal([ChangeType.Added, ChangeType.Added, ChangeType.Added, ChangeType.Modified, ChangeType.Deleted], all.Changes.Select(c => c.Type).ToArray());
+        Assert.Equal(new ObjectKey("other.example.com", Resource, "other", "b"), all.Changes[2].Key);
+        Assert.Equal(new ObjectKey(Group, "gadgets", "default", "c"), all.Changes[1].Key);
+        Assert.Equal(last.ResourceVersion, all.ResourceVersion);
+        Assert.All(all.Changes, c => Assert.InRange(c.Committed, before, DateTimeOffset.UtcNow.AddSeconds(1)));
+
+        var again = await Store.ReadAllChangesAsync(start, 100, None);
+        Assert.Equal(all.Changes.Select(c => c.Committed), again.Changes.Select(c => c.Committed));
+
+        var page = await Store.ReadAllChangesAsync(start, 2, None);
+        Assert.Equal(["a", "c"], page.Changes.Select(c => c.Key.Name).ToArray());
+        var rest = await Store.ReadAllChangesAsync(page.ResourceVersion, 100, None);
+        Assert.Equal(3, rest.Changes.Count);
+        Assert.Empty((await Store.ReadAllChangesAsync(all.ResourceVersion, 100, None)).Changes);
+    }
+
+    [Fact]
+    public async Task The_whole_change_log_expires_after_compaction()
+    {
+        var start = await Store.CurrentResourceVersionAsync(None);
+        await Store.CreateAsync(Key("a"), Widget("a"), None);
+        var b = await Store.CreateAsync(Key("b"), Widget("b"), None);
+        await Store.CompactAsync(b.ResourceVersion, None);
+
+        var error = await Assert.ThrowsAsync<StoreException>(() => Store.ReadAllChangesAsync(start, 10, None));
+        Assert.Equal(StoreErrorKind.Expired, error.Kind);
+        Assert.Empty((await Store.ReadAllChangesAsync(b.ResourceVersion, 10, None)).Changes);
+    }
+
+    [Fact]
     public async Task Change_reads_are_paged_by_the_limit()
     {
         var start = await Store.CurrentResourceVersionAsync(None);

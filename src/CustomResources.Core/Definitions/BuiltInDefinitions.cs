@@ -49,5 +49,6 @@ public static class BuiltInDefinitions
         BuiltIn = true,
     };
 
-    public static IReadOnlyList<ResourceDefinition> All { get; } = [Namespaces, CustomResourceDefinitions, MutatingWebhookConfigurations, ValidatingWebhookConfigurations];
+    public static IReadOnlyList<ResourceDefinition> All { get; } =
+        [Namespaces, CustomResourceDefinitions, MutatingWebhookConfigurations, ValidatingWebhookConfigurations, Events.EventDefinitions.Subscriptions, Events.EventDefinitions.DeadLetters];
 }

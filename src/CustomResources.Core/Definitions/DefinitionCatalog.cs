@@ -30,7 +30,7 @@ public sealed class DefinitionCatalog(IObjectStore store)
         {
             if (builtIn.Group == group && builtIn.Names.Plural == plural)
             {
-                return new CatalogEntry(builtIn, new Dictionary<string, CompiledSchema>(), null);
+                return BuiltInEntry(builtIn);
             }
         }
 
@@ -46,7 +46,7 @@ public sealed class DefinitionCatalog(IObjectStore store)
     /// <summary>Every served type, built-ins first.</summary>
     public async Task<IReadOnlyList<CatalogEntry>> ListAsync(CancellationToken cancellationToken)
     {
-        var entries = BuiltInDefinitions.All.Select(d => new CatalogEntry(d, new Dictionary<string, CompiledSchema>(), null)).ToList();
+        var entries = BuiltInDefinitions.All.Select(BuiltInEntry).ToList();
         string? token = null;
         do
         {
@@ -68,6 +68,27 @@ public sealed class DefinitionCatalog(IObjectStore store)
 
     public async Task<IReadOnlyList<ResourceDefinition>> DefinitionsAsync(CancellationToken cancellationToken) =>
         (await ListAsync(cancellationToken)).Select(e => e.Definition).ToList();
+
+    /// <summary>
+    /// A built-in's entry. Built-ins whose versions carry a schema (the event types) get it compiled, so the engine
+    /// validates, prunes and defaults them as it does custom objects; the others' rules are code.
+    /// </summary>
+    private static CatalogEntry BuiltInEntry(ResourceDefinition definition) => BuiltInEntries.GetOrAdd(definition, static d =>
+    {
+        var schemas = new Dictionary<string, CompiledSchema>(StringComparer.Ordinal);
+        foreach (var version in d.Versions)
+        {
+            if (version.Schema is { } schema)
+            {
+                schemas[version.Name] = SchemaCompiler.Compile(schema, $"{d.Name}/{version.Name}").Schema
+                    ?? throw new InvalidOperationException($"the built-in schema of {d.Name}/{version.Name} does not compile");
+            }
+        }
+
+        return new CatalogEntry(d, schemas, null);
+    });
+
+    private static readonly ConcurrentDictionary<ResourceDefinition, CatalogEntry> BuiltInEntries = new(ReferenceEqualityComparer.Instance);
 
     private CatalogEntry? Entry(StoredObject stored)
     {

@@ -47,6 +47,9 @@ public sealed partial class ResourceService
         // Validation ratcheting: after a definition tightens its schema, a value that was already stored and is left
         // unchanged does not block an update; a changed (or newly missing) value must satisfy the current schema.
         errors.AddRange(old is null ? problems : problems.Where(p => !Ratcheted(p, old, obj)));
+
+        // Rules beyond the schema that need the server's configuration (e.g. the outbound URL policy of subscriptions).
+        errors.AddRange((validators ?? []).Where(v => v.AppliesTo(target.Definition)).SelectMany(v => v.Validate(obj, old)));
         return unknown;
     }
 

@@ -15,7 +15,7 @@ namespace CustomResources.Core.Objects;
 /// Admission webhooks (<paramref name="admission"/>, optional) run inside every write: mutating ones before the
 /// type's own rules (prune, defaults, validation), validating ones after them and just before the store.
 /// </summary>
-public sealed partial class ResourceService(IObjectStore store, DefinitionCatalog catalog, TimeProvider clock, AdmissionWebhooks? admission = null)
+public sealed partial class ResourceService(IObjectStore store, DefinitionCatalog catalog, TimeProvider clock, AdmissionWebhooks? admission = null, IEnumerable<IWriteValidator>? validators = null)
 {
     private const int PatchConflictRetries = 5;
 

@@ -60,6 +60,13 @@ public interface IObjectStore
     Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken);
 
     /// <summary>
+    /// Reads the whole store's change log (every collection of every type): every write committed after
+    /// <paramref name="afterResourceVersion"/>, in commit order, at most <paramref name="limit"/> of them. Same
+    /// versions, paging and errors as <see cref="ReadChangesAsync"/>; the lifecycle-event dispatcher reads this.
+    /// </summary>
+    Task<ChangeBatch> ReadAllChangesAsync(string afterResourceVersion, int limit, CancellationToken cancellationToken);
+
+    /// <summary>
     /// Completes when a write newer than <paramref name="afterResourceVersion"/> commits through this store instance
     /// (at once if one already has), or after <paramref name="maxWait"/> otherwise, so that callers polling with
     /// <see cref="ReadChangesAsync"/> also see writes of other processes sharing the storage. Never throws for the
@@ -91,8 +98,13 @@ public enum ChangeType
 /// <see cref="ChangeType.Modified"/>, <see cref="Previous"/> is the state the write replaced (with its own version), so
 /// a watcher can tell when an object starts or stops matching a selector; it is null for the other types, and may be
 /// null for a backend that cannot provide it.
-/// </summary>
-public sealed record ObjectChange(ChangeType Type, ObjectKey Key, StoredObject Object, StoredObject? Previous);
+/// <see cref="Committed"/> is when the write was committed (the same on every read of the change, so an event mapped
+/// from it carries a stable time).
+public sealed record ObjectChange(ChangeType Type, ObjectKey Key, StoredObject Object, StoredObject? Previous)
+{
+    /// <summary>When the write committed (millisecond precision). Stable across reads.</summary>
+    public DateTimeOffset Committed { get; init; }
+}
 
 /// <summary>A page of the change log and the version the reader has caught up to.</summary>
 public sealed record ChangeBatch(IReadOnlyList<ObjectChange> Changes, string ResourceVersion);

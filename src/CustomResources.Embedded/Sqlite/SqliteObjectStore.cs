@@ -76,9 +76,17 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
     // The change log of a collection after a revision, with the row each write replaced (absent after compaction,
     // which only removes rows a later write at or before the compaction point replaced, and tombstones).
     private const string ChangesSql = """
-        SELECT o.rev, o.namespace, o.name, o.deleted, o.value, p.rev, p.deleted, p.value
+        SELECT o.rev, o.namespace, o.name, o.deleted, o.value, p.rev, p.deleted, p.value, o.created_at, o.api_group, o.resource
         FROM objects AS o LEFT JOIN objects AS p ON p.rev = o.prev_rev
         WHERE o.rev > $after AND o.key > $lo AND o.key < $hi
+        ORDER BY o.rev LIMIT $limit
+        """;
+
+    // The change log of the whole store after a revision (a range scan of the rev primary key).
+    private const string AllChangesSql = """
+        SELECT o.rev, o.namespace, o.name, o.deleted, o.value, p.rev, p.deleted, p.value, o.created_at, o.api_group, o.resource
+        FROM objects AS o LEFT JOIN objects AS p ON p.rev = o.prev_rev
+        WHERE o.rev > $after
         ORDER BY o.rev LIMIT $limit
         """;
 
@@ -388,13 +396,19 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
     /// One read transaction (a consistent snapshot) reads the compaction point, the rows after the version in the
     /// collection's key range (a range scan of the rev primary key) and the store revision.
     /// </remarks>
-    public Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken)
+    public Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken) =>
+        ReadChangesAsync((CollectionKey?)collection, afterResourceVersion, limit, cancellationToken);
+
+    /// <inheritdoc />
+    public Task<ChangeBatch> ReadAllChangesAsync(string afterResourceVersion, int limit, CancellationToken cancellationToken) =>
+        ReadChangesAsync(null, afterResourceVersion, limit, cancellationToken);
+
+    private Task<ChangeBatch> ReadChangesAsync(CollectionKey? collection, string afterResourceVersion, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(afterResourceVersion);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
         cancellationToken.ThrowIfCancellationRequested();
         var after = ParseVersion(afterResourceVersion);
-        var (lo, hi) = StoreKeys.Range(collection);
         var reader = RentReader();
         try
         {
@@ -406,33 +420,34 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
                 throw Expired(after, compacted);
             }
 
-            var p = reader.Changes.Parameters;
+            var query = collection is null ? reader.AllChanges : reader.Changes;
+            var p = query.Parameters;
             p["$after"].Value = after;
-            p["$lo"].Value = lo;
-            p["$hi"].Value = hi;
             p["$limit"].Value = limit;
+            if (collection is { } c)
+            {
+                var (lo, hi) = StoreKeys.Range(c);
+                p["$lo"].Value = lo;
+                p["$hi"].Value = hi;
+            }
+
             var changes = new List<ObjectChange>();
-            using (var rows = reader.Changes.ExecuteReader())
+            using (var rows = query.ExecuteReader())
             {
                 while (rows.Read())
                 {
                     var rev = rows.GetInt64(0);
-                    var key = new ObjectKey(collection.Group, collection.Resource, rows.GetString(1), rows.GetString(2));
+                    var key = new ObjectKey(rows.GetString(9), rows.GetString(10), rows.GetString(1), rows.GetString(2));
                     var deleted = rows.GetInt64(3) != 0;
                     var current = Materialize(rev, rows.GetString(4));
                     var hasPrevious = !rows.IsDBNull(5) && rows.GetInt64(6) == 0;
-                    if (deleted)
-                    {
-                        changes.Add(new ObjectChange(ChangeType.Deleted, key, current, null));
-                    }
-                    else if (hasPrevious)
-                    {
-                        changes.Add(new ObjectChange(ChangeType.Modified, key, current, Materialize(rows.GetInt64(5), rows.GetString(7))));
-                    }
-                    else
-                    {
-                        changes.Add(new ObjectChange(ChangeType.Added, key, current, null));
-                    }
+                    var committed = DateTimeOffset.FromUnixTimeMilliseconds(rows.GetInt64(8));
+                    var change = deleted
+                        ? new ObjectChange(ChangeType.Deleted, key, current, null)
+                        : hasPrevious
+                            ? new ObjectChange(ChangeType.Modified, key, current, Materialize(rows.GetInt64(5), rows.GetString(7)))
+                            : new ObjectChange(ChangeType.Added, key, current, null);
+                    changes.Add(change with { Committed = committed });
                 }
             }
 
@@ -815,6 +830,7 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
                 ("$lo", SqliteType.Text),
                 ("$hi", SqliteType.Text),
                 ("$limit", SqliteType.Integer));
+            AllChanges = Prepare(connection, AllChangesSql, ("$after", SqliteType.Integer), ("$limit", SqliteType.Integer));
             ListLatest = Prepare(connection, ListLatestSql, ("$after", SqliteType.Text), ("$before", SqliteType.Text), ("$limit", SqliteType.Integer));
             ListAtRevision = Prepare(
                 connection,
@@ -843,6 +859,8 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
 
         public SqliteCommand Changes { get; }
 
+        public SqliteCommand AllChanges { get; }
+
         public SqliteCommand ListLatest { get; }
 
         public SqliteCommand ListAtRevision { get; }
@@ -852,6 +870,7 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
             Revision.Transaction = transaction;
             Compacted.Transaction = transaction;
             Changes.Transaction = transaction;
+            AllChanges.Transaction = transaction;
             ListLatest.Transaction = transaction;
             ListAtRevision.Transaction = transaction;
         }
@@ -874,6 +893,7 @@ public sealed class SqliteObjectStore : IObjectStore, IDisposable
             Revision.Dispose();
             Compacted.Dispose();
             Changes.Dispose();
+            AllChanges.Dispose();
             ListLatest.Dispose();
             ListAtRevision.Dispose();
             Connection.Dispose();

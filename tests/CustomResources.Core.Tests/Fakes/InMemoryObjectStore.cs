@@ -45,7 +45,13 @@ public sealed class InMemoryObjectStore : IObjectStore
         return Task.FromResult(CurrentRevision.ToString(CultureInfo.InvariantCulture));
     }
 
-    public Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken)
+    public Task<ChangeBatch> ReadAllChangesAsync(string afterResourceVersion, int limit, CancellationToken cancellationToken) =>
+        ReadChangesAsync(null, afterResourceVersion, limit, cancellationToken);
+
+    public Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken) =>
+        ReadChangesAsync((CollectionKey?)collection, afterResourceVersion, limit, cancellationToken);
+
+    private Task<ChangeBatch> ReadChangesAsync(CollectionKey? collection, string afterResourceVersion, int limit, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(afterResourceVersion);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(limit);
@@ -62,7 +68,7 @@ public sealed class InMemoryObjectStore : IObjectStore
             }
 
             var changes = new List<(long Number, ObjectChange Change)>();
-            foreach (var (key, revisions) in _history.Where(entry => InCollection(entry.Key, collection)))
+            foreach (var (key, revisions) in _history.Where(entry => collection is null || InCollection(entry.Key, collection.Value)))
             {
                 for (var i = 0; i < revisions.Count; i++)
                 {
@@ -79,7 +85,7 @@ public sealed class InMemoryObjectStore : IObjectStore
                         (_, null) => new ObjectChange(ChangeType.Added, key, Output(revision), null),
                         _ => new ObjectChange(ChangeType.Modified, key, Output(revision), Output(previous!)),
                     };
-                    changes.Add((revision.Number, change));
+                    changes.Add((revision.Number, change with { Committed = revision.Committed }));
                 }
             }
 
@@ -330,7 +336,10 @@ public sealed class InMemoryObjectStore : IObjectStore
         return new StoredObject(copy, version);
     }
 
-    private sealed record Revision(long Number, JsonObject? Value);
+    private sealed record Revision(long Number, JsonObject? Value)
+    {
+        public DateTimeOffset Committed { get; } = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds());
+    }
 
     /// <summary>
     /// An opaque continue token: the snapshot revision, the collection it belongs to and the last key returned,

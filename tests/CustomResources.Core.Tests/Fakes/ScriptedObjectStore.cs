@@ -58,6 +58,9 @@ public sealed class ScriptedObjectStore(IObjectStore inner) : IObjectStore
     public Task<ChangeBatch> ReadChangesAsync(CollectionKey collection, string afterResourceVersion, int limit, CancellationToken cancellationToken) =>
         inner.ReadChangesAsync(collection, afterResourceVersion, limit, cancellationToken);
 
+    public Task<ChangeBatch> ReadAllChangesAsync(string afterResourceVersion, int limit, CancellationToken cancellationToken) =>
+        inner.ReadAllChangesAsync(afterResourceVersion, limit, cancellationToken);
+
     public Task WaitForChangeAsync(string afterResourceVersion, TimeSpan maxWait, CancellationToken cancellationToken) =>
         inner.WaitForChangeAsync(afterResourceVersion, maxWait, cancellationToken);
 

@@ -96,4 +96,38 @@ public sealed class OakestraHooksApiTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Created, (await _client.SendJsonAsync(HttpMethod.Post, "/hooks", Hook("twice", _receiver.Url("allow"), "pre_delete"))).StatusCode);
         Assert.Equal(HttpStatusCode.Conflict, (await _client.SendJsonAsync(HttpMethod.Post, "/hooks", Hook("twice", _receiver.Url("allow"), "pre_delete"))).StatusCode);
     }
+
+    [Fact]
+    public async Task Post_hooks_receive_lifecycle_events_for_their_entity_only()
+    {
+        await using var receiver = await HookReceiver.StartAsync();
+        using var factory = EventDeliveryTests.Factory();
+        using var client = factory.CreateClient();
+        var type = JsonNode.Parse("""{"resource_type":"sensor","schema":{"type":"object","properties":{"reading":{"type":"integer"}}}}""");
+        Assert.Equal(HttpStatusCode.Created, (await client.SendJsonAsync(HttpMethod.Post, "/custom-resources", type)).StatusCode);
+        var other = JsonNode.Parse("""{"resource_type":"gauge","schema":{"type":"object"}}""");
+        Assert.Equal(HttpStatusCode.Created, (await client.SendJsonAsync(HttpMethod.Post, "/custom-resources", other)).StatusCode);
+
+        var hook = new JsonObject { ["hook_name"] = "notify", ["webhook_url"] = receiver.Url, ["entity"] = "sensor", ["events"] = new JsonArray("post_create", "post_delete") };
+        Assert.Equal(HttpStatusCode.Created, (await client.SendJsonAsync(HttpMethod.Post, "/hooks", hook)).StatusCode);
+
+        await client.SendJsonAsync(HttpMethod.Post, "/custom-resources/gauge", JsonNode.Parse("""{"value":1}"""));
+        var created = await (await client.SendJsonAsync(HttpMethod.Post, "/custom-resources/sensor", JsonNode.Parse("""{"reading":7}"""))).ReadObjectAsync();
+        var id = created["id"]!.GetValue<string>();
+        await client.SendJsonAsync(HttpMethod.Patch, $"/custom-resources/sensor/{id}", JsonNode.Parse("""{"reading":8}"""), "application/merge-patch+json");
+        await client.DeleteAsync($"/custom-resources/sensor/{id}");
+
+        await receiver.WaitUntilAsync(r => r.Events.Count >= 2, TimeSpan.FromSeconds(20), "the created and deleted events");
+        await Task.Delay(300);
+        // Delivery is at least once and unordered (as on Event Grid): compare as a set.
+        Assert.Equal(["oakestra.custom-resources.io.Sensor.created", "oakestra.custom-resources.io.Sensor.deleted"], receiver.Events.Select(e => e["type"]!.GetValue<string>()).Distinct().Order().ToList());
+        var createdEvent = receiver.Events.First(e => e["type"]!.GetValue<string>().EndsWith(".created", StringComparison.Ordinal));
+        Assert.Equal(7, createdEvent["data"]!["spec"]!["reading"]!.GetValue<int>());
+        Assert.Contains(id, createdEvent["subject"]!.GetValue<string>(), StringComparison.Ordinal);
+
+        var listed = Assert.Single((await (await client.GetAsync("/hooks")).ReadNodeAsync()).AsArray());
+        Assert.Equal("[\"post_create\",\"post_delete\"]", listed!["events"]!.ToJsonString());
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/hooks/notify")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/apis/events.customresources.io/v1/subscriptions/oakestra-notify")).StatusCode);
+    }
 }
