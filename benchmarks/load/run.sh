@@ -12,6 +12,10 @@
 #   create   POST .../namespaces/default/crontabs, a valid object with a unique name per request
 #   get      GET of one existing object
 #   list     GET .../namespaces/bench-list/crontabs (no limit) on a namespace holding exactly 100 objects
+#   hooked   the latency a sync hook adds to a write: creates over ONE connection (create-c1), then one validating
+#            admission webhook (benchmarks/load/webhook.py on loopback, always allowing) is registered for CronTab
+#            creates and the same runs again (hooked-c1). One connection, so the Python receiver's own throughput
+#            does not dominate.
 # Traffic goes to 127.0.0.1 only; every loop is bounded; the server is stopped on exit.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,7 +25,7 @@ DURATION="${DURATION:-15s}"
 CONNECTIONS="${CONNECTIONS:-32}"
 THREADS="${THREADS:-2}"
 LIST_OBJECTS="${LIST_OBJECTS:-100}"
-PHASES="${PHASES:-healthz create get list}"   # a subset, e.g. PHASES=create, for quick A/B comparisons
+PHASES="${PHASES:-healthz create get list hooked}"   # a subset, e.g. PHASES=create, for quick A/B comparisons
 RESULTS_DIR="${RESULTS_DIR:-}"
 
 case "$DURATION" in
@@ -40,7 +44,9 @@ work="$(mktemp -d)"
 results="${RESULTS_DIR:-$work/results}"
 mkdir -p "$results"
 server_pid=""
+webhook_pid=""
 cleanup() {
+  [ -n "$webhook_pid" ] && kill "$webhook_pid" 2>/dev/null || true
   if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
     kill "$server_pid" 2>/dev/null || true
     for _ in $(seq 1 100); do kill -0 "$server_pid" 2>/dev/null || break; sleep 0.1; done
@@ -58,18 +64,22 @@ dotnet build -c Release "$repo/src/CustomResources.Server" -nologo -v q -clp:Err
 server_dll="$repo/src/CustomResources.Server/bin/Release/net10.0/CustomResources.Server.dll"
 
 # A free port: try at most 50 random ones; a port is free when nothing answers a connect.
-port=""
-for _ in $(seq 1 50); do
-  candidate=$((20000 + RANDOM % 20000))
-  if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then port="$candidate"; break; fi
-done
-[ -n "$port" ] || { echo "no free port found" >&2; exit 1; }
+free_port() {
+  local candidate
+  for _ in $(seq 1 50); do
+    candidate=$((20000 + RANDOM % 20000))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$candidate") 2>/dev/null; then echo "$candidate"; return 0; fi
+  done
+  return 1
+}
+port="$(free_port)" || { echo "no free port found" >&2; exit 1; }
 base="http://127.0.0.1:$port"
 
 echo "== starting the server on $base"
 mkdir -p "$work/db"
 Storage__Path="$work/db/customresources.db" \
 Logging__LogLevel__Default=Warning \
+Outbound__AllowedHosts__0=127.0.0.1 \
 ASPNETCORE_ENVIRONMENT=Production \
   dotnet "$server_dll" --urls "$base" >"$results/server.log" 2>&1 &
 server_pid=$!
@@ -120,7 +130,16 @@ for phase in $PHASES; do
     create) run_wrk create -s benchmarks/load/create.lua "$crontabs/default/crontabs" -- "load$$" ;;
     get) run_wrk get "$crontabs/default/crontabs/bench-get" ;;
     list) run_wrk list "$crontabs/bench-list/crontabs" ;;
-    *) echo "unknown phase $phase (healthz, create, get, list)" >&2; exit 2 ;;
+    hooked)
+      THREADS=1 CONNECTIONS=1 run_wrk create-c1 -s benchmarks/load/create.lua "$crontabs/default/crontabs" -- "plain$$"
+      hook_port="$(free_port)" || { echo "no free port for the webhook" >&2; exit 1; }
+      python3 benchmarks/load/webhook.py "$hook_port" & webhook_pid=$!
+      for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$hook_port") 2>/dev/null && break; sleep 0.1; done
+      hook='{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingWebhookConfiguration","metadata":{"name":"bench-allow"},"webhooks":[{"name":"allow.bench.example.com","clientConfig":{"url":"http://127.0.0.1:'"$hook_port"'/validate"},"rules":[{"operations":["CREATE"],"apiGroups":["stable.example.com"],"apiVersions":["v1"],"resources":["crontabs"]}],"failurePolicy":"Fail","sideEffects":"None","admissionReviewVersions":["v1"]}]}'
+      expect_201 "$(post "$base/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations" application/json "$hook")" "webhook registration"
+      timeout 30 wrk -t1 -c1 -d3s --timeout 10s -s benchmarks/load/create.lua "$crontabs/default/crontabs" -- "hookwarm$$" >/dev/null
+      THREADS=1 CONNECTIONS=1 run_wrk hooked-c1 -s benchmarks/load/create.lua "$crontabs/default/crontabs" -- "hook$$" ;;
+    *) echo "unknown phase $phase (healthz, create, get, list, hooked)" >&2; exit 2 ;;
   esac
 done
 
@@ -134,14 +153,16 @@ field() { # field FILE PATTERN -> the value after the pattern
 }
 echo
 echo "== summary ($CONNECTIONS connections, $THREADS threads, $DURATION each; list = $LIST_OBJECTS objects, no limit)"
-printf '%-8s %10s %10s %10s %10s %10s %10s\n' phase 'req/s' p50 p90 p99 errors non-2xx
-for name in $PHASES; do
+printf '%-10s %10s %10s %10s %10s %10s %10s\n' phase 'req/s' p50 p90 p99 errors non-2xx
+for name in healthz create get list create-c1 hooked-c1; do
   f="$results/$name.txt"
+  [ -f "$f" ] || continue
   rps=$(awk '/^Requests\/sec:/ { print $2 }' "$f")
   errors=$(awk '/Socket errors:/ { s = 0; for (i = 3; i <= NF; i += 2) s += $(i + 1) + 0; print s }' "$f")
   non2xx=$(awk '/Non-2xx or 3xx responses:/ { print $NF }' "$f")
-  printf '%-8s %10s %10s %10s %10s %10s %10s\n' "$name" "$rps" "$(field "$f" 50%)" "$(field "$f" 90%)" "$(field "$f" 99%)" "${errors:-0}" "${non2xx:-0}"
+  printf '%-10s %10s %10s %10s %10s %10s %10s\n' "$name" "$rps" "$(field "$f" 50%)" "$(field "$f" 90%)" "$(field "$f" 99%)" "${errors:-0}" "${non2xx:-0}"
 done
 [ -f "$results/create.txt" ] && grep -h 'non-201 responses' "$results/create.txt"
+[ -f "$results/hooked-c1.txt" ] && grep -h 'non-201 responses' "$results/create-c1.txt" "$results/hooked-c1.txt"
 [ -n "$RESULTS_DIR" ] && echo "raw wrk output: $results"
 exit 0

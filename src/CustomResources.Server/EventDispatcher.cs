@@ -43,6 +43,17 @@ public sealed partial class EventDispatcher(
     ILogger<EventDispatcher> logger) : BackgroundService
 {
     private const int PumpBatch = 500;
+
+    // Under write load the pump gathers changes for this long before reading them, so it reads and commits in
+    // batches instead of competing with every single write for the SQLite file lock.
+    private static readonly TimeSpan BatchWindow = TimeSpan.FromMilliseconds(50);
+
+    // A checkpoint move that enqueues nothing is committed at most this often (re-reading those changes after a
+    // crash enqueues nothing again, or redelivers: at least once either way).
+    private static readonly TimeSpan IdleCheckpointInterval = TimeSpan.FromSeconds(1);
+
+    private string? checkpoint;
+    private DateTimeOffset checkpointPersistedAt;
     private readonly ConcurrentDictionary<string, Task> workers = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, SubscriptionStats> stats = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, DateTimeOffset> handshakeRetryAt = new(StringComparer.Ordinal);
@@ -73,7 +84,7 @@ public sealed partial class EventDispatcher(
     /// <summary>One pump step: reads the change log after the checkpoint and enqueues; returns the changes read.</summary>
     public async Task<int> PumpOnceAsync(CancellationToken cancellationToken)
     {
-        var checkpoint = outbox.ReadCheckpoint() ?? outbox.InitializeCheckpoint(await store.CurrentResourceVersionAsync(cancellationToken));
+        checkpoint ??= outbox.ReadCheckpoint() ?? outbox.InitializeCheckpoint(await store.CurrentResourceVersionAsync(cancellationToken));
         ChangeBatch batch;
         try
         {
@@ -83,7 +94,7 @@ public sealed partial class EventDispatcher(
         {
             // Only possible if history was compacted past the checkpoint by something that ignored it.
             LogCheckpointExpired(logger, checkpoint, oldest);
-            outbox.Enqueue([], oldest);
+            Advance([], oldest, force: true);
             return 0;
         }
 
@@ -91,13 +102,20 @@ public sealed partial class EventDispatcher(
         {
             if (batch.ResourceVersion != checkpoint)
             {
-                outbox.Enqueue([], batch.ResourceVersion);
+                Advance([], batch.ResourceVersion, force: false);
             }
 
             return 0;
         }
 
         var subscriptions = await ListSubscriptionsAsync(cancellationToken);
+        if (subscriptions.Count == 0)
+        {
+            // Nobody listens: nothing to map or match.
+            Advance([], batch.ResourceVersion, force: false);
+            return batch.Changes.Count;
+        }
+
         var source = options.Value.EffectiveSource;
         var deliveries = new List<(string, LifecycleEvent)>();
         foreach (var change in batch.Changes)
@@ -117,12 +135,25 @@ public sealed partial class EventDispatcher(
             }
         }
 
-        if (outbox.Enqueue(deliveries, batch.ResourceVersion) > 0)
+        Advance(deliveries, batch.ResourceVersion, force: false);
+        return batch.Changes.Count;
+    }
+
+    /// <summary>Moves the checkpoint, committing it with the deliveries (always when there are any).</summary>
+    private void Advance(List<(string, LifecycleEvent)> deliveries, string resourceVersion, bool force)
+    {
+        checkpoint = resourceVersion;
+        var now = clock.GetUtcNow();
+        if (deliveries.Count == 0 && !force && now - checkpointPersistedAt < IdleCheckpointInterval)
+        {
+            return;
+        }
+
+        checkpointPersistedAt = now;
+        if (outbox.Enqueue(deliveries, resourceVersion) > 0)
         {
             Wake();
         }
-
-        return batch.Changes.Count;
     }
 
     private async Task PumpAsync(CancellationToken stoppingToken)
@@ -133,7 +164,11 @@ public sealed partial class EventDispatcher(
             {
                 if (await PumpOnceAsync(stoppingToken) == 0)
                 {
-                    await store.WaitForChangeAsync(outbox.ReadCheckpoint()!, TimeSpan.FromSeconds(1), stoppingToken);
+                    await store.WaitForChangeAsync(checkpoint!, TimeSpan.FromSeconds(1), stoppingToken);
+                }
+                else
+                {
+                    await Task.Delay(BatchWindow, clock, stoppingToken);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
