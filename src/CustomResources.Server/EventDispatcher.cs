@@ -85,6 +85,22 @@ public sealed partial class EventDispatcher(
     public async Task<int> PumpOnceAsync(CancellationToken cancellationToken)
     {
         checkpoint ??= outbox.ReadCheckpoint() ?? outbox.InitializeCheckpoint(await store.CurrentResourceVersionAsync(cancellationToken));
+
+        // With no subscriptions nothing needs reading: jump to the current version. The version is read BEFORE the
+        // subscriptions are listed, so a subscription created meanwhile has a later revision than every change skipped.
+        var current = await store.CurrentResourceVersionAsync(cancellationToken);
+        var subscriptions = await ListSubscriptionsAsync(cancellationToken);
+        if (subscriptions.Count == 0)
+        {
+            if (current == checkpoint)
+            {
+                return 0;
+            }
+
+            Advance([], current, force: false);
+            return 1;
+        }
+
         ChangeBatch batch;
         try
         {
@@ -106,14 +122,6 @@ public sealed partial class EventDispatcher(
             }
 
             return 0;
-        }
-
-        var subscriptions = await ListSubscriptionsAsync(cancellationToken);
-        if (subscriptions.Count == 0)
-        {
-            // Nobody listens: nothing to map or match.
-            Advance([], batch.ResourceVersion, force: false);
-            return batch.Changes.Count;
         }
 
         var source = options.Value.EffectiveSource;
