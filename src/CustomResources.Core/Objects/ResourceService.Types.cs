@@ -13,45 +13,43 @@ public sealed partial class ResourceService
 {
     private static readonly OutboundPolicy StrictOutbound = new([]);
 
-    /// <summary>Type-specific rules: schema for custom objects, definition rules for CRDs, namespace defaults. Returns unknown-field paths.</summary>
+    /// <summary>
+    /// Type-specific rules: namespace defaults, definition rules, or the schema (prune, defaults, validation with
+    /// ratcheting); then every write validator that applies to the type. Returns unknown-field paths.
+    /// </summary>
     private async Task<List<string>> PrepareAsync(ResourceTarget target, JsonObject obj, JsonObject? old, List<FieldError> errors, CancellationToken cancellationToken)
     {
+        List<string> unknown = [];
         if (target.Definition == BuiltInDefinitions.Namespaces)
         {
             PrepareNamespace(obj, old, errors);
-            return [];
         }
-
-        if (target.Definition == BuiltInDefinitions.CustomResourceDefinitions)
+        else if (target.Definition == BuiltInDefinitions.CustomResourceDefinitions)
         {
             await PrepareDefinitionAsync(obj, old, errors, cancellationToken);
-            return [];
         }
-
-        if (target.Definition == BuiltInDefinitions.ValidatingWebhookConfigurations || target.Definition == BuiltInDefinitions.MutatingWebhookConfigurations)
+        else if (target.Schema is CompiledSchema schema)
         {
-            // Without a configured policy the strictest one applies: https to public destinations only.
-            errors.AddRange(WebhookConfigurations.Validate(obj, target.Definition == BuiltInDefinitions.MutatingWebhookConfigurations, admission?.Policy ?? StrictOutbound));
-            return [];
+            unknown = schema.Prune(obj).ToList();
+            schema.ApplyDefaults(obj);
+            var problems = schema.Validate(obj);
+
+            // Validation ratcheting: after a definition tightens its schema, a value that was already stored and is left
+            // unchanged does not block an update; a changed (or newly missing) value must satisfy the current schema.
+            errors.AddRange(old is null ? problems : problems.Where(p => !Ratcheted(p, old, obj)));
         }
 
-        if (target.Schema is not CompiledSchema schema)
-        {
-            return [];
-        }
-
-        var unknown = schema.Prune(obj).ToList();
-        schema.ApplyDefaults(obj);
-        var problems = schema.Validate(obj);
-
-        // Validation ratcheting: after a definition tightens its schema, a value that was already stored and is left
-        // unchanged does not block an update; a changed (or newly missing) value must satisfy the current schema.
-        errors.AddRange(old is null ? problems : problems.Where(p => !Ratcheted(p, old, obj)));
-
-        // Rules beyond the schema that need the server's configuration (e.g. the outbound URL policy of subscriptions).
-        errors.AddRange((validators ?? []).Where(v => v.AppliesTo(target.Definition)).SelectMany(v => v.Validate(obj, old)));
+        // Rules beyond a schema that need the server's configuration (outbound URL policy of hooks and webhooks).
+        errors.AddRange(writeValidators.Where(v => v.AppliesTo(target.Definition)).SelectMany(v => v.Validate(obj, old)));
         return unknown;
     }
+
+    /// <summary>
+    /// The configured validators, plus the webhook-configuration rules, which are always checked: with the admission
+    /// component's outbound policy, or without one the strictest (https to public destinations only).
+    /// </summary>
+    private readonly IReadOnlyList<IWriteValidator> writeValidators =
+        [new WebhookConfigurationValidator(admission?.Policy ?? StrictOutbound), .. (validators ?? []).Where(v => v is not WebhookConfigurationValidator)];
 
     private static void PrepareNamespace(JsonObject obj, JsonObject? old, List<FieldError> errors)
     {
