@@ -314,8 +314,7 @@ public sealed partial class EventDispatcher(
 
     private async Task AttemptAsync(HttpClient client, Subscription subscription, OutboxEntry entry, SubscriptionStats stat, CancellationToken cancellationToken)
     {
-        var now = clock.GetUtcNow();
-        if (now - entry.EventTime > subscription.TimeToLive)
+        if (DeliveryPolicy.Expired(subscription, entry.EventTime, clock.GetUtcNow()))
         {
             await GiveUpAsync(subscription, entry, entry.Attempts, "TimeToLiveExceeded", entry.LastError ?? "the event's time to live passed before it could be delivered", stat, cancellationToken);
             return;
@@ -323,30 +322,21 @@ public sealed partial class EventDispatcher(
 
         var attempts = entry.Attempts + 1;
         var (ok, retryable, error) = await PostAsync(client, subscription, entry.Payload, cancellationToken);
-        if (ok)
+        var (decision, reason, next) = DeliveryPolicy.AfterAttempt(subscription, schedule, ok, retryable, attempts, entry.EventTime, clock.GetUtcNow());
+        switch (decision)
         {
-            outbox.Remove(entry.Sequence);
-            stat.Delivered(clock.GetUtcNow());
-            return;
-        }
-
-        stat.Failed(error);
-        var next = clock.GetUtcNow() + schedule.DelayAfter(attempts);
-        if (!retryable)
-        {
-            await GiveUpAsync(subscription, entry, attempts, "NotRetryable", error, stat, cancellationToken);
-        }
-        else if (attempts >= subscription.MaxDeliveryAttempts)
-        {
-            await GiveUpAsync(subscription, entry, attempts, "MaxDeliveryAttemptsExceeded", error, stat, cancellationToken);
-        }
-        else if (next - entry.EventTime > subscription.TimeToLive)
-        {
-            await GiveUpAsync(subscription, entry, attempts, "TimeToLiveExceeded", error, stat, cancellationToken);
-        }
-        else
-        {
-            outbox.Reschedule(entry.Sequence, attempts, next, error);
+            case DeliveryDecision.Delivered:
+                outbox.Remove(entry.Sequence);
+                stat.Delivered(clock.GetUtcNow());
+                break;
+            case DeliveryDecision.GiveUp:
+                stat.Failed(error);
+                await GiveUpAsync(subscription, entry, attempts, reason!, error, stat, cancellationToken);
+                break;
+            default:
+                stat.Failed(error);
+                outbox.Reschedule(entry.Sequence, attempts, next, error);
+                break;
         }
     }
 
@@ -363,7 +353,7 @@ public sealed partial class EventDispatcher(
             var code = (int)response.StatusCode;
             return code is >= 200 and < 300
                 ? (true, false, "")
-                : (false, code is not (400 or 413), $"HTTP {code} {response.ReasonPhrase}");
+                : (false, DeliveryPolicy.IsRetryable(code), $"HTTP {code} {response.ReasonPhrase}");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

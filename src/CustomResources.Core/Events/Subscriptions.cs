@@ -7,6 +7,8 @@ using CustomResources.Core.Outbound;
 using CustomResources.Core.Selectors;
 using CustomResources.Core.Storage;
 
+using CustomResources.Core.Serialization;
+
 namespace CustomResources.Core.Events;
 
 /// <summary>
@@ -262,10 +264,11 @@ public sealed record Subscription(
 
     private static string? Optional(JsonNode? node) => ObjectMetadata.GetString(node) is { Length: > 0 } s ? s : null;
 
+    // Any integral JSON number, however the node holds it (parsed JSON, YAML, or built in code).
     private static int? Integer(JsonNode? node) =>
-        node is JsonValue v && v.TryGetValue<long>(out var l) ? (int)Math.Clamp(l, int.MinValue, int.MaxValue)
-        : node is JsonValue dv && dv.TryGetValue<double>(out var d) && d == Math.Floor(d) ? (int)Math.Clamp(d, int.MinValue, int.MaxValue)
-        : null;
+        node is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number && JsonNumbers.TryGetInteger(v, out var l)
+            ? (int)Math.Clamp(l, int.MinValue, int.MaxValue)
+            : null;
 }
 
 /// <summary>
