@@ -111,7 +111,7 @@ public static class WebhookConfigurations
                 Strings(r["apiVersions"]),
                 Strings(r["resources"]),
                 ObjectMetadata.GetString(r["scope"]) ?? "*")).ToList();
-            var timeout = webhook["timeoutSeconds"] is JsonValue t && t.TryGetValue<int>(out var seconds) ? seconds : DefaultTimeoutSeconds;
+            var timeout = webhook["timeoutSeconds"] is JsonValue t && t.GetValueKind() == System.Text.Json.JsonValueKind.Number && JsonNumbers.TryGetInteger(t, out var seconds) ? (int)seconds : DefaultTimeoutSeconds;
             result.Add(new Webhook(
                 configurationName,
                 name,
