@@ -105,7 +105,7 @@ public sealed class DefinitionCatalog(IObjectStore store)
             return null;
         }
 
-        var entry = new CatalogEntry(parsed.Definition with { }, parsed.Schemas, stored.Object);
+        var entry = new CatalogEntry(parsed.Definition, parsed.Schemas, stored.Object);
         if (_parsed.Count > 4096)
         {
             _parsed.Clear();

@@ -50,10 +50,16 @@ public sealed record ResourceTarget(ResourceDefinition Definition, DefinitionVer
     public string Plural => Definition.Names.Plural;
 
     /// <summary>Parses <c>labelSelector</c> and <c>fieldSelector</c> (metadata.name, metadata.namespace and this version's selectable fields) into one predicate, or null when both are empty.</summary>
-    public Func<JsonObject, bool>? Selector(string? labelSelector, string? fieldSelector)
+    public Func<JsonObject, bool>? Selector(string? labelSelector, string? fieldSelector) =>
+        Selector(Selectors.LabelSelector.Parse(labelSelector), ParseFieldSelector(fieldSelector));
+
+    /// <summary>A field selector over metadata.name, metadata.namespace and this version's selectable fields.</summary>
+    public Selectors.FieldSelector ParseFieldSelector(string? fieldSelector) =>
+        Selectors.FieldSelector.Parse(fieldSelector, Version.SelectableFields);
+
+    /// <summary>One predicate for parsed selectors, or null when both match everything.</summary>
+    public static Func<JsonObject, bool>? Selector(Selectors.LabelSelector labels, Selectors.FieldSelector fields)
     {
-        var labels = Selectors.LabelSelector.Parse(labelSelector);
-        var fields = Selectors.FieldSelector.Parse(fieldSelector, Version.SelectableFields);
         if (labels.IsEverything && fields.IsEverything)
         {
             return null;

@@ -54,11 +54,12 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         }
 
         CheckNamespaceSegment(target, ns);
-        var matches = target.Selector(options.LabelSelector, options.FieldSelector);
+        var fields = target.ParseFieldSelector(options.FieldSelector);
+        var matches = ResourceTarget.Selector(Selectors.LabelSelector.Parse(options.LabelSelector), fields);
         var collection = new CollectionKey(target.Group, target.Plural, target.Definition.Namespaced ? ns : "");
         try
         {
-            if (options.Continue is null && Selectors.FieldSelector.Parse(options.FieldSelector, target.Version.SelectableFields).ExactName is { } exactName)
+            if (options.Continue is null && fields.ExactName is { } exactName)
             {
                 // A selector that pins the name (kubectl waits for deletions this way) is one read, not a scan.
                 return await ListByNameAsync(target, collection, exactName, matches!, cancellationToken);
@@ -81,7 +82,7 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
     private async Task<ObjectPage> ListByNameAsync(ResourceTarget target, CollectionKey collection, string name, Func<JsonObject, bool> matches, CancellationToken cancellationToken)
     {
         // The list's resourceVersion must be current even when nothing matches, so a following watch starts right.
-        var version = (await store.ListAsync(collection, new ListRequest(1), cancellationToken)).ResourceVersion;
+        var version = await store.CurrentResourceVersionAsync(cancellationToken);
         var items = new List<StoredObject>();
         if (collection.Namespace is { } ns && (ns.Length > 0 || !target.Definition.Namespaced) && (target.Definition == BuiltInDefinitions.Namespaces ? NameRules.IsDns1123Label(name) : NameRules.IsDns1123Subdomain(name)))
         {
@@ -170,7 +171,7 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         }
 
         unknown.AddRange(await PrepareAsync(target, obj, null, errors, cancellationToken));
-        var warnings = Finish(target, obj, name.Length > 0 ? name : generateName, unknown, errors, options);
+        var warnings = Finish(target, name.Length > 0 ? name : generateName, unknown, errors, options);
         if (admission is not null)
         {
             await admission.ValidateAsync(Admission(target, "CREATE", ns, obj, null, options.DryRun), admissionWarnings, cancellationToken);
@@ -379,7 +380,7 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         }
 
         unknown.AddRange(await PrepareAsync(target, obj, old, errors, cancellationToken));
-        var warnings = Finish(target, obj, name, unknown, errors, options);
+        var warnings = Finish(target, name, unknown, errors, options);
         if (admission is not null)
         {
             await admission.ValidateAsync(Admission(target, "UPDATE", ns, obj, old, options.DryRun, mode, name), admissionWarnings, cancellationToken);
@@ -467,7 +468,7 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
     }
 
     /// <summary>Reports unknown fields per the field-validation mode and refuses an invalid object; returns the warnings.</summary>
-    private static List<string> Finish(ResourceTarget target, JsonObject obj, string name, List<string> unknown, List<FieldError> errors, WriteOptions options)
+    private static List<string> Finish(ResourceTarget target, string name, List<string> unknown, List<FieldError> errors, WriteOptions options)
     {
         if (unknown.Count > 0 && options.FieldValidation == FieldValidation.Strict)
         {
@@ -485,7 +486,6 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
             warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
         }
 
-        _ = obj;
         return warnings;
     }
 
