@@ -1,0 +1,77 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace CustomResources.Azure.Functions;
+
+/// <summary>
+/// The Azure Functions custom-handler protocol for non-HTTP triggers: the host posts
+/// <c>{"Data": {binding: value}, "Metadata": {...}}</c> to <c>/{FunctionName}</c> and reads back
+/// <c>{"Outputs": {...}, "Logs": [...], "ReturnValue": ...}</c>; a non-2xx answer fails the invocation.
+/// </summary>
+public static class CustomHandlerInvocation
+{
+    /// <summary>
+    /// Reads the JSON array bound to <paramref name="binding"/> (the host sends it either as an array or as a string
+    /// holding the JSON array). Throws <see cref="FormatException"/> saying what is wrong with the payload.
+    /// </summary>
+    public static IReadOnlyList<JsonObject> ReadObjectArray(ReadOnlySpan<byte> payload, string binding)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(payload);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"the invocation payload is not JSON: {e.Message}", e);
+        }
+
+        if (root is not JsonObject envelope)
+        {
+            throw new FormatException("the invocation payload must be a JSON object with \"Data\" and \"Metadata\"");
+        }
+
+        if (envelope["Data"] is not JsonObject data)
+        {
+            throw new FormatException("the invocation payload has no \"Data\" object");
+        }
+
+        var value = data[binding] ?? throw new FormatException($"\"Data\" has no \"{binding}\" binding");
+        if (value is JsonValue text && text.TryGetValue<string>(out var json))
+        {
+            try
+            {
+                value = JsonNode.Parse(json) ?? throw new FormatException($"\"Data.{binding}\" is null");
+            }
+            catch (JsonException e)
+            {
+                throw new FormatException($"\"Data.{binding}\" is a string but not a JSON array: {e.Message}", e);
+            }
+        }
+
+        if (value is not JsonArray array)
+        {
+            throw new FormatException($"\"Data.{binding}\" must be a JSON array of documents");
+        }
+
+        var items = new List<JsonObject>(array.Count);
+        for (var i = 0; i < array.Count; i++)
+        {
+            items.Add(array[i] as JsonObject ?? throw new FormatException($"\"Data.{binding}[{i}]\" is not a JSON object"));
+        }
+
+        return items;
+    }
+
+    /// <summary>The response body: no output bindings, the given log lines, no return value.</summary>
+    public static JsonObject Response(IEnumerable<string> logs)
+    {
+        var lines = new JsonArray();
+        foreach (var line in logs)
+        {
+            lines.Add(line);
+        }
+
+        return new JsonObject { ["Outputs"] = new JsonObject(), ["Logs"] = lines, ["ReturnValue"] = null };
+    }
+}
