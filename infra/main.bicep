@@ -104,6 +104,8 @@ module functionApp 'modules/functionapp.bicep' = {
     appInsightsConnectionString: monitoring.outputs.appInsightsConnectionString
     cosmosEndpoint: cosmos.outputs.endpoint
     cosmosDatabaseName: cosmos.outputs.databaseName
+    cosmosResourcesContainerName: cosmos.outputs.resourcesContainerName
+    cosmosLeasesContainerName: cosmos.outputs.leasesContainerName
     eventGridTopicEndpoint: eventGrid.outputs.endpoint
     corsAllowedOrigins: corsAllowedOrigins
   }

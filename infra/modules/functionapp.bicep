@@ -57,6 +57,12 @@ param cosmosEndpoint string
 @description('Cosmos DB database name.')
 param cosmosDatabaseName string
 
+@description('Cosmos DB container holding the resources (watched by the ResourceChangeFeed function).')
+param cosmosResourcesContainerName string
+
+@description('Cosmos DB container holding the change-feed leases.')
+param cosmosLeasesContainerName string
+
 @description('Event Grid topic endpoint (https://<topic>.<region>-1.eventgrid.azure.net/api/events).')
 param eventGridTopicEndpoint string
 
@@ -87,6 +93,7 @@ var baseSettings = {
   CosmosDb__accountEndpoint: cosmosEndpoint
   CosmosDb__credential: 'managedidentity'
   CosmosDb__clientId: identityClientId
+  CosmosDb__LeaseContainer: cosmosLeasesContainerName
   // Telemetry with Entra ID auth (local auth is disabled on the component).
   APPLICATIONINSIGHTS_CONNECTION_STRING: appInsightsConnectionString
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
@@ -94,6 +101,7 @@ var baseSettings = {
   Storage__Provider: 'Cosmos'
   Storage__Cosmos__AccountEndpoint: cosmosEndpoint
   Storage__Cosmos__Database: cosmosDatabaseName
+  Storage__Cosmos__Container: cosmosResourcesContainerName
   Events__EventGrid__TopicEndpoint: eventGridTopicEndpoint
   Events__EventGrid__ManagedIdentityClientId: identityClientId
   // DefaultAzureCredential in the app picks the user-assigned identity.

@@ -60,6 +60,7 @@ app.MapGet("/readyz", async (IObjectStore store, CancellationToken ct) =>
 });
 KubernetesApi.Map(app);
 OakestraApi.Map(app);
+FunctionTriggers.Map(app);
 
 try
 {

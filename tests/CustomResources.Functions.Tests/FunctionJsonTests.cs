@@ -14,6 +14,7 @@ public class FunctionJsonTests
     {
         ["httpTrigger"] = ["in"],
         ["http"] = ["out"],
+        ["cosmosDBTrigger"] = ["in"],
     };
 
     // Real paths the server serves (Kubernetes API, discovery, OpenAPI, Oakestra facade, health).
@@ -38,11 +39,9 @@ public class FunctionJsonTests
     };
 
     [Fact]
-    public void There_is_exactly_one_function_and_it_is_the_http_api()
+    public void The_functions_are_the_http_api_and_the_change_feed()
     {
-        var functions = FunctionApp.Functions();
-        var only = Assert.Single(functions);
-        Assert.Equal("Api", only.Name);
+        Assert.Equal(["Api", "ResourceChangeFeed"], FunctionApp.Functions().Select(f => f.Name));
     }
 
     [Fact]
@@ -66,7 +65,7 @@ public class FunctionJsonTests
     [Fact]
     public void The_http_function_answers_through_an_http_output_binding()
     {
-        var (_, functionJson) = Assert.Single(FunctionApp.Functions());
+        var (_, functionJson) = Assert.Single(FunctionApp.Functions(), f => f.Name == "Api");
         Assert.Single(FunctionApp.Bindings(functionJson), b => (string?)b["type"] == "http" && (string?)b["direction"] == "out");
     }
 

@@ -49,16 +49,4 @@ public class HostJsonTests
         Assert.InRange(timeout, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(10));
         Assert.NotNull(host["logging"]?["logLevel"]?["default"]);
     }
-
-    [Fact]
-    public void Sample_local_settings_select_the_custom_worker_and_the_sqlite_store()
-    {
-        var settings = FunctionApp.ReadObject(Path.Combine(FunctionApp.RepositoryRoot, "local.settings.sample.json"));
-        Assert.False((bool?)settings["IsEncrypted"]);
-        var values = settings["Values"]!.AsObject();
-        Assert.Equal("custom", (string?)values["FUNCTIONS_WORKER_RUNTIME"]);
-        Assert.Equal("UseDevelopmentStorage=true", (string?)values["AzureWebJobsStorage"]);
-        Assert.Equal("Sqlite", (string?)values["Storage__Provider"]);
-        Assert.Equal("./data/customresources.db", (string?)values["Storage__Path"]);
-    }
 }

@@ -45,11 +45,16 @@ public static class HttpIo
     }
 
     /// <summary>Reads the body (at most 3 MiB, else 413).</summary>
-    public static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    public static Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken) =>
+        ReadBodyAsync(request, MaxBodyBytes, cancellationToken);
+
+    /// <summary>Reads the body (at most <paramref name="maxBytes"/>, else 413).</summary>
+    public static async Task<byte[]> ReadBodyAsync(HttpRequest request, long maxBytes, CancellationToken cancellationToken)
     {
-        if (request.ContentLength > MaxBodyBytes)
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.ContentLength > maxBytes)
         {
-            throw TooLarge();
+            throw TooLarge(maxBytes);
         }
 
         using var buffer = new MemoryStream();
@@ -57,9 +62,9 @@ public static class HttpIo
         int read;
         while ((read = await request.Body.ReadAsync(chunk, cancellationToken)) > 0)
         {
-            if (buffer.Length + read > MaxBodyBytes)
+            if (buffer.Length + read > maxBytes)
             {
-                throw TooLarge();
+                throw TooLarge(maxBytes);
             }
 
             buffer.Write(chunk, 0, read);
@@ -174,6 +179,6 @@ public static class HttpIo
         response.Headers.Append("Warning", string.Join(", ", values));
     }
 
-    private static ApiException TooLarge() =>
-        ApiException.RequestEntityTooLarge($"the request body is larger than the limit of {MaxBodyBytes} bytes");
+    private static ApiException TooLarge(long maxBytes) =>
+        ApiException.RequestEntityTooLarge($"the request body is larger than the limit of {maxBytes} bytes");
 }
