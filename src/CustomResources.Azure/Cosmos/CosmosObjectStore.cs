@@ -25,6 +25,12 @@ public sealed class CosmosObjectStore : IObjectStore
     /// <summary>Cosmos DB's maximum item size; a larger document is refused before it is sent.</summary>
     public const int MaxDocumentBytes = 2 * 1024 * 1024;
 
+    /// <summary>
+    /// Room kept free when an object is created or updated: for Cosmos's system properties and the tombstone's extra
+    /// fields, so that every stored object can still be deleted.
+    /// </summary>
+    public const int Headroom = 1024;
+
     private const int QueryPageSize = 1000;
     private const int MaxChangeFeedPagesPerRead = 100;
     private static readonly TimeSpan FeedPollInterval = TimeSpan.FromSeconds(1);
@@ -587,7 +593,8 @@ public sealed class CosmosObjectStore : IObjectStore
     private static MemoryStream Serialize(JsonObject document, ObjectKey key)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(document);
-        if (bytes.Length > MaxDocumentBytes)
+        var tombstone = document[CosmosResourceDocument.Deleted] is JsonValue deleted && deleted.TryGetValue<bool>(out var isDeleted) && isDeleted;
+        if (bytes.Length > (tombstone ? MaxDocumentBytes : MaxDocumentBytes - Headroom))
         {
             throw TooLarge(key, bytes.Length);
         }
@@ -651,7 +658,9 @@ public sealed class CosmosObjectStore : IObjectStore
         new(StoreErrorKind.Conflict, $"{key} has been modified; apply your changes to the latest version and try again.");
 
     private static ApiException TooLarge(ObjectKey key, long bytes) =>
-        ApiException.RequestEntityTooLarge($"{key} is too large to store: its Cosmos DB item would be {bytes} bytes, above Cosmos DB's limit of {MaxDocumentBytes} bytes per item.");
+        ApiException.RequestEntityTooLarge(bytes < 0
+            ? $"{key} is too large to store: Cosmos DB refused its item as larger than its limit of {MaxDocumentBytes} bytes per item."
+            : $"{key} is too large to store: its Cosmos DB item would be {bytes} bytes, above Cosmos DB's limit of {MaxDocumentBytes} bytes per item (less {Headroom} bytes kept for system properties).");
 
     private static Exception Failure(ResponseMessage response, ObjectKey? key, string operation)
     {

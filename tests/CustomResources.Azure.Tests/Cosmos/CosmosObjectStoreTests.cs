@@ -161,4 +161,21 @@ public sealed class CosmosObjectStoreTests(CosmosStandIn standIn) : IAsyncLifeti
         var error = await Assert.ThrowsAsync<StoreException>(() => store.ListAsync(Key.Collection with { Namespace = "other" }, new ListRequest(Limit: 2, Continue: first.Continue), CancellationToken.None));
         Assert.Equal(StoreErrorKind.InvalidContinue, error.Kind);
     }
+
+    [SkippableTheory]
+    [InlineData("{\"v\":1,\"c\":\"garbage\",\"s\":0,\"i\":\"x\",\"l\":0}")]
+    [InlineData("{\"v\":1,\"c\":\"{\\\"V\\\":2}\",\"s\":0,\"i\":\"x\",\"l\":0}")]
+    [InlineData("{\"v\":1,\"c\":\"[1,2]\",\"s\":0,\"i\":\"x\",\"l\":0}")]
+    [InlineData("{\"v\":2,\"c\":\"x\",\"s\":0,\"i\":\"x\",\"l\":0}")]
+    public async Task A_version_with_a_forged_change_feed_position_is_refused(string json)
+    {
+        var store = Store();
+        var forged = "cf." + System.Buffers.Text.Base64Url.EncodeToString(System.Text.Encoding.UTF8.GetBytes(json));
+
+        var read = await Assert.ThrowsAsync<StoreException>(() => store.ReadAllChangesAsync(forged, 10, CancellationToken.None));
+        var wait = await Assert.ThrowsAsync<StoreException>(() => store.WaitForChangeAsync(forged, TimeSpan.FromMilliseconds(10), CancellationToken.None));
+
+        Assert.Equal(StoreErrorKind.InvalidResourceVersion, read.Kind);
+        Assert.Equal(StoreErrorKind.InvalidResourceVersion, wait.Kind);
+    }
 }
