@@ -308,50 +308,18 @@ public sealed class CosmosObjectStore : IObjectStore
         var after = ChangeFeedVersion.Decode(afterResourceVersion);
         await EnsureReadyAsync(cancellationToken).ConfigureAwait(false);
         var writes = Interlocked.Read(ref localWrites);
-        var changes = new List<ObjectChange>();
-        var continuation = after.Continuation;
-        var skip = after.Skip;
-
-        for (var pages = 0; pages < MaxChangeFeedPagesPerRead; pages++)
-        {
-            var (status, documents, next) = await ReadFeedPageAsync(continuation, cancellationToken).ConfigureAwait(false);
-            if (status == HttpStatusCode.NotModified)
-            {
-                return new ChangeBatch(changes, new ChangeFeedVersion(next, 0, instance, writes).Encode());
-            }
-
-            for (var index = skip; index < documents.Count; index++)
-            {
-                if (changes.Count == limit)
-                {
-                    // Stop in the middle of the page: the next read resumes at this page, past what was handed out.
-                    return new ChangeBatch(changes, new ChangeFeedVersion(continuation, index, instance, writes).Encode());
-                }
-
-                if (ToFeedChange(documents[index]) is { } change && (collection is null || InCollection(change.Key, collection.Value)))
-                {
-                    changes.Add(change);
-                }
-            }
-
-            continuation = next;
-            skip = 0;
-            if (changes.Count == limit)
-            {
-                break;
-            }
-        }
-
+        var (changes, continuation, skip) = await ChangeFeedPaging.ReadAsync(
+            ReadFeedPageAsync, after.Continuation, after.Skip, collection, limit, MaxChangeFeedPagesPerRead, cancellationToken).ConfigureAwait(false);
         return new ChangeBatch(changes, new ChangeFeedVersion(continuation, skip, instance, writes).Encode());
     }
 
     private async Task<bool> FeedHasChangesAsync(ChangeFeedVersion after, CancellationToken cancellationToken)
     {
-        var (status, documents, _) = await ReadFeedPageAsync(after.Continuation, cancellationToken).ConfigureAwait(false);
-        return status == HttpStatusCode.OK && documents.Count > after.Skip;
+        var page = await ReadFeedPageAsync(after.Continuation, cancellationToken).ConfigureAwait(false);
+        return page.Modified && page.Documents.Count > after.Skip;
     }
 
-    private async Task<(HttpStatusCode Status, List<JsonObject> Documents, string Continuation)> ReadFeedPageAsync(string continuation, CancellationToken cancellationToken)
+    private async Task<FeedPage> ReadFeedPageAsync(string continuation, CancellationToken cancellationToken)
     {
         FeedIterator iterator;
         try
@@ -369,9 +337,9 @@ public sealed class CosmosObjectStore : IObjectStore
             switch (response.StatusCode)
             {
                 case HttpStatusCode.NotModified:
-                    return (HttpStatusCode.NotModified, [], response.ContinuationToken ?? continuation);
+                    return new FeedPage(false, [], response.ContinuationToken ?? continuation);
                 case HttpStatusCode.OK:
-                    return (HttpStatusCode.OK, await DocumentsOfAsync(response, cancellationToken).ConfigureAwait(false), response.ContinuationToken ?? continuation);
+                    return new FeedPage(true, await DocumentsOfAsync(response, cancellationToken).ConfigureAwait(false), response.ContinuationToken ?? continuation);
                 case HttpStatusCode.Gone:
                     throw new StoreException(StoreErrorKind.Expired, "The change feed no longer serves changes after this resourceVersion; list again.");
                 case HttpStatusCode.BadRequest:
@@ -381,22 +349,6 @@ public sealed class CosmosObjectStore : IObjectStore
             }
         }
     }
-
-    // A document that is not one of ours (written by someone else into the container) is not a change of any object.
-    private static ObjectChange? ToFeedChange(JsonObject document)
-    {
-        try
-        {
-            return CosmosResourceDocument.ToChange(document);
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
-
-    private static bool InCollection(ObjectKey key, CollectionKey collection) =>
-        key.Group == collection.Group && key.Resource == collection.Resource && (collection.Namespace is null || key.Namespace == collection.Namespace);
 
     // ---- plumbing -------------------------------------------------------------------------------------------
 
