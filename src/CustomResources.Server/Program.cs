@@ -2,7 +2,6 @@ using CustomResources.Core.Definitions;
 using CustomResources.Core.Oakestra;
 using CustomResources.Core.Objects;
 using CustomResources.Core.Storage;
-using CustomResources.Embedded.Sqlite;
 using CustomResources.Server;
 using CustomResources.Server.Http;
 using Microsoft.Extensions.Options;
@@ -29,21 +28,14 @@ builder.WebHost.ConfigureKestrel(kestrel =>
 });
 builder.Host.ConfigureHostOptions(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
 
-builder.Services.AddOptions<StorageOptions>().Bind(builder.Configuration.GetSection(StorageOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddOptions<ApiServerOptions>().Bind(builder.Configuration.GetSection(ApiServerOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
 builder.Services.AddSingleton(TimeProvider.System);
-builder.Services.AddSingleton<IObjectStore>(sp =>
-{
-    var options = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
-    return new SqliteObjectStore(new SqliteStoreOptions { Path = options.Path });
-});
+builder.Services.AddStorage(builder.Configuration);
 builder.Services.AddOutboundHttp(builder.Configuration);
 HttpAdmissionWebhookClient.AddAdmissionWebhooks(builder.Services);
 builder.Services.AddSingleton<DefinitionCatalog>();
 builder.Services.AddSingleton<ResourceService>();
 builder.Services.AddSingleton<WatchService>();
-builder.Services.AddHostedService<HistoryCompactor>();
-builder.Services.AddLifecycleEvents(builder.Configuration);
 builder.Services.AddSingleton<OakestraFacade>();
 builder.Services.AddSingleton<OakestraHooks>();
 builder.Services.AddSingleton(sp => new ServerInfo(sp.GetRequiredService<IOptions<ApiServerOptions>>().Value.KubernetesMinorVersion, "127.0.0.1"));

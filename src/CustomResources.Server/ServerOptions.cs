@@ -7,12 +7,15 @@ public sealed class StorageOptions
 {
     public const string Section = "Storage";
 
-    /// <summary>Which store backs the server: <c>Sqlite</c> (embedded default).</summary>
-    [Required]
-    [RegularExpression("^Sqlite$", ErrorMessage = "Storage:Provider must be 'Sqlite' (the only provider in this build).")]
-    public string Provider { get; set; } = "Sqlite";
+    public const string Sqlite = "Sqlite";
+    public const string Cosmos = "Cosmos";
 
-    /// <summary>The SQLite database file (embedded store).</summary>
+    /// <summary>Which store backs the server: <c>Sqlite</c> (embedded default) or <c>Cosmos</c> (section <c>Storage:Cosmos</c>).</summary>
+    [Required]
+    [RegularExpression("^(Sqlite|Cosmos)$", ErrorMessage = "Storage:Provider must be 'Sqlite' (embedded) or 'Cosmos' (Azure Cosmos DB, configured in Storage:Cosmos).")]
+    public string Provider { get; set; } = Sqlite;
+
+    /// <summary>The SQLite database file (embedded store; unused with Cosmos).</summary>
     [Required(ErrorMessage = "Storage:Path must name the SQLite database file, e.g. ./data/customresources.db.")]
     public string Path { get; set; } = "./data/customresources.db";
 

@@ -20,7 +20,7 @@ namespace CustomResources.Azure.Cosmos;
 /// each changed document, not every write, and has no previous state; later list pages show the current state, not a
 /// snapshot; <see cref="CompactAsync"/> removes nothing (Cosmos TTL removes tombstones).
 /// </remarks>
-public sealed class CosmosObjectStore : IObjectStore
+public sealed class CosmosObjectStore : IObjectStore, IResourceDocumentReader
 {
     /// <summary>Cosmos DB's maximum item size; a larger document is refused before it is sent.</summary>
     public const int MaxDocumentBytes = 2 * 1024 * 1024;
@@ -300,6 +300,20 @@ public sealed class CosmosObjectStore : IObjectStore
     {
         ChangeFeedVersion.Decode(resourceVersion);
         return Task.FromResult(0L);
+    }
+
+    /// <inheritdoc />
+    /// <remarks>The change-feed handler's read: tombstones included; a partition key that is not ours reads nothing.</remarks>
+    public Task<JsonObject?> ReadDocumentAsync(string partitionKey, string id, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(partitionKey);
+        var parts = partitionKey.Split('/');
+        if (parts.Length != 3 || parts[1].Length == 0 || string.IsNullOrEmpty(id))
+        {
+            return Task.FromResult<JsonObject?>(null);
+        }
+
+        return ReadDocumentAsync(new ObjectKey(parts[0], parts[1], parts[2], id), cancellationToken);
     }
 
     private async Task<ChangeBatch> ReadFeedAsync(CollectionKey? collection, string afterResourceVersion, int limit, CancellationToken cancellationToken)
