@@ -190,7 +190,11 @@ public sealed class CosmosObjectStore : IObjectStore, IResourceDocumentReader
             where += collection.Namespace is null
                 ? " AND (c[\"namespace\"] > @afterNs OR (c[\"namespace\"] >= @afterNs AND c.name > @afterName))"
                 : " AND c.name > @afterName";
-            parameters.Add(("@afterNs", after.Namespace));
+            if (collection.Namespace is null)
+            {
+                parameters.Add(("@afterNs", after.Namespace));
+            }
+
             parameters.Add(("@afterName", after.Name));
         }
 
