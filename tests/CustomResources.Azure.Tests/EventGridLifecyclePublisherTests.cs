@@ -202,16 +202,29 @@ public sealed class EventGridLifecyclePublisherTests
     }
 
     [Fact]
-    public async Task An_event_larger_than_a_request_fails_before_anything_is_sent()
+    public async Task An_event_larger_than_a_request_is_sent_with_only_the_objects_identity()
     {
         await using var topic = LoopbackTopic.Start();
         var events = new[] { Event("small", "1"), Event("huge", "2", padding: new string('z', 1_100_000)) };
 
-        var error = await Assert.ThrowsAsync<EventTooLargeException>(() => new EventGridLifecyclePublisher(Client(topic)).PublishAsync(events, CancellationToken.None));
+        await new EventGridLifecyclePublisher(Client(topic)).PublishAsync(events, CancellationToken.None);
 
+        var sent = topic.Requests.SelectMany(r => JsonNode.Parse(r.Body)!.AsArray()).Select(e => e!.AsObject()).ToList();
+        Assert.Equal(["uid-small/1", "uid-huge/2"], sent.Select(e => (string?)e["id"]));
+        var huge = sent[1];
+        Assert.DoesNotContain("zzzz", huge.ToJsonString(), StringComparison.Ordinal);
+        Assert.Equal("huge", (string?)huge["data"]!["metadata"]!["name"]);
+        Assert.Equal("uid-huge", (string?)huge["data"]!["metadata"]!["uid"]);
+        Assert.Null(huge["data"]!["spec"]);
+        Assert.NotNull(sent[0]["data"]!["spec"]);
+    }
+
+    [Fact]
+    public void Splitting_refuses_an_event_larger_than_a_request()
+    {
+        var huge = EventGridLifecyclePublisher.ToCloudEvent(Event("huge", "2", padding: new string('z', 1_100_000)));
+        var error = Assert.Throws<EventTooLargeException>(() => EventGridLifecyclePublisher.Split([huge], EventGridLifecyclePublisher.DefaultMaxBatchBytes));
         Assert.Equal("uid-huge/2", error.EventId);
-        Assert.Contains("uid-huge/2", error.Message, StringComparison.Ordinal);
-        Assert.Empty(topic.Requests);
     }
 
     [Fact]

@@ -7,7 +7,8 @@ namespace CustomResources.Azure.EventGrid;
 
 /// <summary>
 /// Publishes lifecycle events to an Event Grid topic as CloudEvents 1.0. Events go out in as few requests as fit
-/// under Event Grid's 1 MB request limit, in order. A publish either sends every event or throws (the SDK has already
+/// under Event Grid's 1 MB request limit, in order; an event too large for any request carries only the object's
+/// identity. A publish either sends every event or throws (the SDK has already
 /// retried transient failures), so the caller retries the whole batch; events already sent are then sent again with
 /// the same <c>id</c>, which receivers deduplicate on.
 /// </summary>
@@ -46,10 +47,21 @@ public sealed class EventGridLifecyclePublisher : ILifecycleEventPublisher
             return;
         }
 
-        foreach (var batch in Split(events.Select(ToCloudEvent).ToList(), _maxBatchBytes))
+        foreach (var batch in Split(events.Select(FittingCloudEvent).ToList(), _maxBatchBytes))
         {
             await _client.SendEventsAsync(batch, cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// The CloudEvent for one lifecycle event, or, when the object makes it larger than one request may be, the event
+    /// with only the object's identity as data (<see cref="LifecycleEvents.ReferenceOnly"/>): retrying could never send
+    /// it, and a change feed that retries forever would stop behind it.
+    /// </summary>
+    private CloudEvent FittingCloudEvent(LifecycleEvent lifecycleEvent)
+    {
+        var cloudEvent = ToCloudEvent(lifecycleEvent);
+        return SerializedSize(cloudEvent) + 2 > _maxBatchBytes ? ToCloudEvent(LifecycleEvents.ReferenceOnly(lifecycleEvent)) : cloudEvent;
     }
 
     /// <summary>

@@ -90,6 +90,30 @@ public static class LifecycleEvents
             change.Key.Namespace,
             (JsonObject)obj.DeepClone());
     }
+    /// <summary>
+    /// The event with only the object's identity as <c>data</c> (apiVersion, kind, and metadata name, namespace, uid,
+    /// resourceVersion, generation, creation and deletion timestamps): for a transport that cannot carry the whole object
+    /// (Event Grid caps an event at 1 MB). Receivers read the object at the event's <c>subject</c> when they need more.
+    /// </summary>
+    public static LifecycleEvent ReferenceOnly(LifecycleEvent lifecycleEvent)
+    {
+        ArgumentNullException.ThrowIfNull(lifecycleEvent);
+        var source = lifecycleEvent.Data;
+        var metadata = new JsonObject();
+        if (source["metadata"] is JsonObject full)
+        {
+            foreach (var field in new[] { "name", "namespace", "uid", "resourceVersion", "generation", "creationTimestamp", "deletionTimestamp" })
+            {
+                if (full[field] is { } value)
+                {
+                    metadata[field] = value.DeepClone();
+                }
+            }
+        }
+
+        var data = new JsonObject { ["apiVersion"] = source["apiVersion"]?.DeepClone(), ["kind"] = source["kind"]?.DeepClone(), ["metadata"] = metadata };
+        return lifecycleEvent with { Data = data };
+    }
 }
 
 /// <summary>
