@@ -113,63 +113,33 @@ public sealed class RbacWorld
 
     public static JsonObject RoleObject(string kind, string name, string? ns, params JsonObject[] rules)
     {
-        var meta = new JsonObject { ["name"] = name };
-        if (ns is not null)
-        {
-            meta["namespace"] = ns;
-        }
-
-        return new JsonObject
-        {
-            ["apiVersion"] = RbacDefinitions.ApiVersion,
-            ["kind"] = kind,
-            ["metadata"] = meta,
-            ["rules"] = new JsonArray(rules.Select(r => (JsonNode)r.DeepClone()).ToArray()),
-        };
+        var role = Object(kind, name, ns);
+        role["rules"] = new JsonArray(rules.Select(r => (JsonNode)r.DeepClone()).ToArray());
+        return role;
     }
 
     public static JsonObject BindingObject(string kind, string name, string? ns, string roleKind, string roleName, params JsonObject[] subjects)
     {
+        var binding = Object(kind, name, ns);
+        binding["roleRef"] = new JsonObject { ["apiGroup"] = RbacDefinitions.Group, ["kind"] = roleKind, ["name"] = roleName };
+        binding["subjects"] = new JsonArray(subjects.Select(s => (JsonNode)s.DeepClone()).ToArray());
+        return binding;
+    }
+
+    private static JsonObject Object(string kind, string name, string? ns)
+    {
         var meta = new JsonObject { ["name"] = name };
         if (ns is not null)
         {
             meta["namespace"] = ns;
         }
 
-        return new JsonObject
-        {
-            ["apiVersion"] = RbacDefinitions.ApiVersion,
-            ["kind"] = kind,
-            ["metadata"] = meta,
-            ["roleRef"] = new JsonObject { ["apiGroup"] = RbacDefinitions.Group, ["kind"] = roleKind, ["name"] = roleName },
-            ["subjects"] = new JsonArray(subjects.Select(s => (JsonNode)s.DeepClone()).ToArray()),
-        };
+        return new JsonObject { ["apiVersion"] = RbacDefinitions.ApiVersion, ["kind"] = kind, ["metadata"] = meta };
     }
 
-    /// <summary>Defines a namespaced custom type <c>{plural}.{group}</c> (v1, open schema).</summary>
-    public async Task DefineAsync(string group, string plural, string kind, string scope = "Namespaced")
-    {
-        var crd = new JsonObject
-        {
-            ["apiVersion"] = "apiextensions.k8s.io/v1",
-            ["kind"] = "CustomResourceDefinition",
-            ["metadata"] = new JsonObject { ["name"] = $"{plural}.{group}" },
-            ["spec"] = new JsonObject
-            {
-                ["group"] = group,
-                ["scope"] = scope,
-                ["names"] = new JsonObject { ["plural"] = plural, ["singular"] = kind.ToLowerInvariant(), ["kind"] = kind },
-                ["versions"] = new JsonArray(new JsonObject
-                {
-                    ["name"] = "v1",
-                    ["served"] = true,
-                    ["storage"] = true,
-                    ["schema"] = new JsonObject { ["openAPIV3Schema"] = new JsonObject { ["type"] = "object", ["x-kubernetes-preserve-unknown-fields"] = true } },
-                }),
-            },
-        };
-        await CreateAsync(BuiltInDefinitions.ApiExtensionsGroup, "v1", "customresourcedefinitions", null, crd);
-    }
+    /// <summary>Defines a custom type <c>{plural}.{group}</c> (v1, no short names).</summary>
+    public Task<JsonObject> DefineAsync(string group, string plural, string kind, string scope = "Namespaced") =>
+        CreateAsync(BuiltInDefinitions.ApiExtensionsGroup, "v1", "customresourcedefinitions", null, Crds.CronTab(group, plural, kind, shortNames: [], scope: scope));
 
     public Task<StoredObject?> GetStoredAsync(string plural, string ns, string name) =>
         Store.GetAsync(RbacDefinitions.Key(plural, ns, name), None);
