@@ -6,10 +6,12 @@ using CustomResources.Core.Objects;
 namespace CustomResources.Core.Security;
 
 /// <summary>
-/// <c>authorization.k8s.io/v1</c> SelfSubjectAccessReview, what <c>kubectl auth can-i</c> posts: the caller asks whether
-/// they may do something and gets the review back with <c>status</c> filled. Nothing is stored, so it is not an engine
-/// type: the HTTP layer routes <c>POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews</c> here, and lists
-/// <see cref="SelfSubjectAccessReviews"/> (verb create only) in discovery.
+/// <c>authorization.k8s.io/v1</c> SelfSubjectAccessReview, what <c>kubectl auth can-i</c> posts (the caller asks whether
+/// they may do something), and SelfSubjectRulesReview, what <c>kubectl auth can-i --list</c> posts (the caller asks what
+/// they may do in a namespace). Each comes back with <c>status</c> filled. Nothing is stored, so they are not engine
+/// types: the HTTP layer routes <c>POST /apis/authorization.k8s.io/v1/selfsubjectaccessreviews</c> and
+/// <c>.../selfsubjectrulesreviews</c> here, and lists <see cref="SelfSubjectAccessReviews"/> and
+/// <see cref="SelfSubjectRulesReviews"/> (verb create only) in discovery.
 /// </summary>
 public sealed class AccessReviews(RbacAuthorizer authorizer)
 {
@@ -17,6 +19,7 @@ public sealed class AccessReviews(RbacAuthorizer authorizer)
     public const string Version = "v1";
     public const string ApiVersion = Group + "/" + Version;
     public const string Kind = "SelfSubjectAccessReview";
+    public const string RulesKind = "SelfSubjectRulesReview";
 
     /// <summary>The type as discovery shows it; not in <see cref="BuiltInDefinitions.All"/> because the engine must not store it.</summary>
     public static readonly ResourceDefinition SelfSubjectAccessReviews = new(
@@ -28,6 +31,46 @@ public sealed class AccessReviews(RbacAuthorizer authorizer)
         BuiltIn = true,
     };
 
+    /// <summary>The rules review as discovery shows it; not stored either.</summary>
+    public static readonly ResourceDefinition SelfSubjectRulesReviews = new(
+        Group,
+        new ResourceNames("selfsubjectrulesreviews", "selfsubjectrulesreview", RulesKind, "SelfSubjectRulesReviewList", [], []),
+        ResourceScope.Cluster,
+        [new DefinitionVersion(Version, true, true, false, null, null, [], false)])
+    {
+        BuiltIn = true,
+    };
+
+    /// <summary>
+    /// Answers a SelfSubjectRulesReview for <paramref name="user"/>: every rule they hold in <c>spec.namespace</c> (cluster-wide
+    /// grants included), split into <c>status.resourceRules</c> and <c>status.nonResourceRules</c>; <c>incomplete</c> is set
+    /// when a binding names a role that does not exist. Without a namespace, only the cluster-wide grants count.
+    /// Throws 400 for another kind.
+    /// </summary>
+    public async Task<JsonObject> RulesReviewAsync(UserInfo user, JsonNode? body, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        var result = RequireKind(body, RulesKind);
+        var ns = ObjectMetadata.GetString(result["spec"]?["namespace"]) ?? "";
+        var errors = new List<string>();
+        var rules = user.InGroup(UserInfo.MastersGroup)
+            ? RbacAuthorizer.FullAuthority
+            : (await authorizer.GrantsAsync(user, ns, errors, cancellationToken)).SelectMany(g => g.Rules).Distinct().ToList();
+        var status = new JsonObject
+        {
+            ["resourceRules"] = new JsonArray(rules.Where(r => r.NonResourceUrls.Count == 0).Select(r => (JsonNode)r.ToJson()).ToArray()),
+            ["nonResourceRules"] = new JsonArray(rules.Where(r => r.NonResourceUrls.Count > 0).Select(r => (JsonNode)r.ToJson()).ToArray()),
+            ["incomplete"] = errors.Count > 0,
+        };
+        if (errors.Count > 0)
+        {
+            status["evaluationError"] = string.Join(", ", errors);
+        }
+
+        result["status"] = status;
+        return result;
+    }
+
     /// <summary>
     /// Answers a SelfSubjectAccessReview for <paramref name="user"/>: the request object with <c>status.allowed</c> and
     /// <c>status.reason</c> set. Throws 400 for a body that is not this kind and 422 unless the spec has exactly one of
@@ -36,17 +79,7 @@ public sealed class AccessReviews(RbacAuthorizer authorizer)
     public async Task<JsonObject> ReviewAsync(UserInfo user, JsonNode? body, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
-        if (body is not JsonObject review)
-        {
-            throw ApiException.BadRequest($"the request body must be a JSON or YAML object, not {FieldError.TypeName(body)}");
-        }
-
-        if (ObjectMetadata.GetString(review["kind"]) != Kind || ObjectMetadata.GetString(review["apiVersion"]) != ApiVersion)
-        {
-            throw ApiException.BadRequest($"the body must be a {Kind} of {ApiVersion}");
-        }
-
-        var result = (JsonObject)review.DeepClone();
+        var result = RequireKind(body, Kind);
         var request = Attributes(result["spec"] as JsonObject, ObjectMetadata.GetString(result["metadata"]?["name"]) ?? "");
         var decision = await authorizer.AuthorizeAsync(user, request, cancellationToken);
         var status = new JsonObject { ["allowed"] = decision.Allowed };
@@ -56,6 +89,23 @@ public sealed class AccessReviews(RbacAuthorizer authorizer)
         }
 
         result["status"] = status;
+        return result;
+    }
+
+    /// <summary>A copy of the body, with a metadata object, when it is a <paramref name="kind"/> of this group-version.</summary>
+    private static JsonObject RequireKind(JsonNode? body, string kind)
+    {
+        if (body is not JsonObject review)
+        {
+            throw ApiException.BadRequest($"the request body must be a JSON or YAML object, not {FieldError.TypeName(body)}");
+        }
+
+        if (ObjectMetadata.GetString(review["kind"]) != kind || ObjectMetadata.GetString(review["apiVersion"]) != ApiVersion)
+        {
+            throw ApiException.BadRequest($"the body must be a {kind} of {ApiVersion}");
+        }
+
+        var result = (JsonObject)review.DeepClone();
         result["metadata"] = result["metadata"] as JsonObject ?? new JsonObject();
         return result;
     }

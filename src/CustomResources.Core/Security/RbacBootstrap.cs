@@ -20,7 +20,7 @@ namespace CustomResources.Core.Security;
 /// (which carry event payloads) and RBAC stay out); view also reads namespaces; admin adds roles and rolebindings.
 /// RBAC rules cannot exclude, so the custom groups are listed by name: call this again after a definition is created or
 /// deleted (it is cheap) so a new group joins the defaults.
-/// <c>system-discovery</c>, <c>system-basic-user</c> (SelfSubjectAccessReview) and <c>system-public-info-viewer</c>
+/// <c>system-discovery</c>, <c>system-basic-user</c> (self-subject access and rules reviews) and <c>system-public-info-viewer</c>
 /// (health and version, also for unauthenticated callers) are bound to <c>system:authenticated</c>, and
 /// <c>cluster-admin</c> to <c>system:masters</c>. Kubernetes spells those role names with colons (<c>system:discovery</c>);
 /// the engine's object names are DNS subdomains, so they use hyphens here.
@@ -82,7 +82,7 @@ public static class RbacBootstrap
             ClusterRole("system-aggregate-to-edit", [AggregateToEdit], editRules),
             ClusterRole("system-aggregate-to-view", [AggregateToView], viewRules),
             ClusterRole("system-discovery", [], [PolicyRule.ForUrls(["get"], ["/api", "/api/*", "/apis", "/apis/*", "/openapi", "/openapi/*", "/version", "/version/"])]),
-            ClusterRole("system-basic-user", [], [PolicyRule.ForResources(["create"], [AccessReviews.Group], [AccessReviews.SelfSubjectAccessReviews.Names.Plural])]),
+            ClusterRole("system-basic-user", [], [PolicyRule.ForResources(["create"], [AccessReviews.Group], [AccessReviews.SelfSubjectAccessReviews.Names.Plural, AccessReviews.SelfSubjectRulesReviews.Names.Plural])]),
             ClusterRole("system-public-info-viewer", [], [PolicyRule.ForUrls(["get"], ["/healthz", "/livez", "/readyz", "/version", "/version/"])]),
         ];
     }

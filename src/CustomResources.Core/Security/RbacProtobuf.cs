@@ -7,7 +7,7 @@ namespace CustomResources.Core.Security;
 /// <summary>
 /// Decodes the Kubernetes protobuf request bodies kubectl sends for RBAC: its typed clients post
 /// <c>application/vnd.kubernetes.protobuf</c> (and accept JSON back) for <c>kubectl create role|clusterrole|rolebinding|clusterrolebinding</c>
-/// and for the SelfSubjectAccessReview of <c>kubectl auth can-i</c>. Only those kinds are known; the result is the JSON form
+/// and for the SelfSubjectAccessReview and SelfSubjectRulesReview of <c>kubectl auth can-i [--list]</c>. Only those kinds are known; the result is the JSON form
 /// the engine takes. Fields kubectl never sets (timestamps, owner references, managed fields) are skipped.
 /// </summary>
 public static class RbacProtobuf
@@ -38,7 +38,7 @@ public static class RbacProtobuf
             var kind = (string?)envelope["typeMeta"]?["kind"] ?? "";
             if (!Kinds.TryGetValue($"{apiVersion}/{kind}", out var message))
             {
-                throw ApiException.UnsupportedMediaType($"{ContentType} is accepted only for RBAC objects and SelfSubjectAccessReview, not {apiVersion} {kind}; send application/json");
+                throw ApiException.UnsupportedMediaType($"{ContentType} is accepted only for RBAC objects and self-subject reviews, not {apiVersion} {kind}; send application/json");
             }
 
             var raw = Convert.FromBase64String((string?)envelope["raw"] ?? "");
@@ -122,6 +122,10 @@ public static class RbacProtobuf
                 (7, new("name", FieldType.String))))),
             (2, new("nonResourceAttributes", FieldType.Message, Fields((1, new("path", FieldType.String)), (2, new("verb", FieldType.String)))))))));
 
+    private static readonly Dictionary<int, Field> SelfSubjectRulesReview = Fields(
+        (1, new("metadata", FieldType.Message, ObjectMeta)),
+        (2, new("spec", FieldType.Message, Fields((1, new("namespace", FieldType.String))))));
+
     private static readonly Dictionary<string, Dictionary<int, Field>> Kinds = new(StringComparer.Ordinal)
     {
         [$"{RbacDefinitions.ApiVersion}/Role"] = Role,
@@ -129,6 +133,7 @@ public static class RbacProtobuf
         [$"{RbacDefinitions.ApiVersion}/RoleBinding"] = Binding,
         [$"{RbacDefinitions.ApiVersion}/ClusterRoleBinding"] = Binding,
         [$"{AccessReviews.ApiVersion}/{AccessReviews.Kind}"] = SelfSubjectAccessReview,
+        [$"{AccessReviews.ApiVersion}/{AccessReviews.RulesKind}"] = SelfSubjectRulesReview,
     };
 
     /// <summary>Reads one message; empty strings are left out (as Kubernetes' JSON omits them), present messages are kept.</summary>

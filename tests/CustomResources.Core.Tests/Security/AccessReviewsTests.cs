@@ -123,4 +123,50 @@ public sealed class AccessReviewsTests
         Assert.Equal("selfsubjectaccessreviews", AccessReviews.SelfSubjectAccessReviews.Names.Plural);
         Assert.DoesNotContain(AccessReviews.SelfSubjectAccessReviews, CustomResources.Core.Definitions.BuiltInDefinitions.All);
     }
+
+    private static JsonObject RulesReview(string? ns) => new()
+    {
+        ["apiVersion"] = "authorization.k8s.io/v1",
+        ["kind"] = "SelfSubjectRulesReview",
+        ["spec"] = ns is null ? new JsonObject() : new JsonObject { ["namespace"] = ns },
+    };
+
+    [Fact]
+    public async Task A_rules_review_lists_the_resource_and_url_rules_held_in_the_namespace()
+    {
+        var reviews = await ReviewsAsync();
+
+        var teamA = await reviews.RulesReviewAsync(Alice, RulesReview("team-a"), None);
+        var teamB = await reviews.RulesReviewAsync(Alice, RulesReview("team-b"), None);
+
+        Assert.Equal(
+            """{"resourceRules":[{"verbs":["get"],"apiGroups":["example.com"],"resources":["widgets"]},{"verbs":["update"],"apiGroups":["example.com"],"resources":["widgets/status"]}],"nonResourceRules":[{"verbs":["get"],"nonResourceURLs":["/version"]}],"incomplete":false}""",
+            teamA["status"]!.ToJsonString());
+        Assert.Empty((JsonArray)teamB["status"]!["resourceRules"]!);
+        Assert.Single((JsonArray)teamB["status"]!["nonResourceRules"]!);
+        Assert.NotNull(teamA["metadata"]);
+    }
+
+    [Fact]
+    public async Task A_rules_review_is_incomplete_when_a_binding_names_a_missing_role()
+    {
+        var world = await RbacWorld.StartAsync();
+        await world.RoleBindingAsync("team-a", "dangling", "Role", "gone", User("alice"));
+
+        var result = await new AccessReviews(world.Authorizer).RulesReviewAsync(Alice, RulesReview("team-a"), None);
+
+        Assert.True((bool)result["status"]!["incomplete"]!);
+        Assert.Equal("role.rbac.authorization.k8s.io \"gone\" not found", (string?)result["status"]!["evaluationError"]);
+    }
+
+    [Fact]
+    public async Task A_rules_review_for_system_masters_lists_everything()
+    {
+        var reviews = await ReviewsAsync();
+
+        var result = await reviews.RulesReviewAsync(UserInfo.Authenticated("root", UserInfo.MastersGroup), RulesReview(null), None);
+
+        Assert.Equal("""[{"verbs":["*"],"apiGroups":["*"],"resources":["*"]}]""", result["status"]!["resourceRules"]!.ToJsonString());
+        Assert.Equal("""[{"verbs":["*"],"nonResourceURLs":["*"]}]""", result["status"]!["nonResourceRules"]!.ToJsonString());
+    }
 }

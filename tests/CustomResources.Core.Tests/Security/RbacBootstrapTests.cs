@@ -174,6 +174,7 @@ public sealed class RbacBootstrapTests
         }
 
         Assert.True(await world.CanAsync(Alice, "create", "authorization.k8s.io", "selfsubjectaccessreviews"));
+        Assert.True(await world.CanAsync(Alice, "create", "authorization.k8s.io", "selfsubjectrulesreviews"));
         Assert.False((await world.AuthorizeAsync(UserInfo.Anonymous, RequestAttributes.ForPath("get", "/apis"))).Allowed);
         Assert.True((await world.AuthorizeAsync(UserInfo.Anonymous, RequestAttributes.ForPath("get", "/healthz"))).Allowed);
     }

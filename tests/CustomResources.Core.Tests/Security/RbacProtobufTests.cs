@@ -24,6 +24,9 @@ public sealed class RbacProtobufTests
     // kubectl auth can-i get /healthz
     private const string PathReview = "azhzAAoyChdhdXRob3JpemF0aW9uLms4cy5pby92MRIXU2VsZlN1YmplY3RBY2Nlc3NSZXZpZXcSLwoQCgASABoAIgAqADIAOABCABIREg8KCC9oZWFsdGh6EgNnZXQaCAgAEgAaACAAGgAiAA==";
 
+    // kubectl auth can-i --list -n team-a
+    private const string RulesReview = "azhzAAoxChdhdXRob3JpemF0aW9uLms4cy5pby92MRIWU2VsZlN1YmplY3RSdWxlc1JldmlldxIiChAKABIAGgAiACoAMgA4AEIAEggKBnRlYW0tYRoEGAAiABoAIgA=";
+
     private static string Decode(string base64) => RbacProtobuf.Decode(Convert.FromBase64String(base64)).ToJsonString();
 
     [Fact]
@@ -62,6 +65,14 @@ public sealed class RbacProtobufTests
         Assert.Equal(
             """{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectAccessReview","metadata":{},"spec":{"nonResourceAttributes":{"path":"/healthz","verb":"get"}}}""",
             Decode(PathReview));
+    }
+
+    [Fact]
+    public void A_self_subject_rules_review_decodes_with_its_namespace()
+    {
+        Assert.Equal(
+            """{"apiVersion":"authorization.k8s.io/v1","kind":"SelfSubjectRulesReview","metadata":{},"spec":{"namespace":"team-a"}}""",
+            Decode(RulesReview));
     }
 
     [Fact]
