@@ -8,7 +8,8 @@ namespace CustomResources.Core.Security;
 
 /// <summary>
 /// The default ClusterRoles and ClusterRoleBindings, as Kubernetes bootstraps them, written through the engine.
-/// Idempotent: missing objects are created, drifted ones put back, unless annotated
+/// Idempotent: missing objects are created, drifted roles put back and missing default subjects added to the bindings
+/// (other subjects stay), unless annotated
 /// <c>rbac.authorization.kubernetes.io/autoupdate: "false"</c> (Kubernetes' opt-out).
 /// </summary>
 /// <remarks>
@@ -154,6 +155,13 @@ public static class RbacBootstrap
             {
                 updated[field] = value.DeepClone();
             }
+        }
+
+        // Like Kubernetes' reconciliation, subjects are only added: people bound to a default binding stay bound.
+        if (stored["subjects"] is JsonArray storedSubjects && updated["subjects"] is JsonArray defaults)
+        {
+            var kept = storedSubjects.Where(s => !defaults.Any(d => JsonNode.DeepEquals(d, s))).Select(s => s?.DeepClone());
+            updated["subjects"] = new JsonArray([.. defaults.Select(d => d?.DeepClone()), .. kept]);
         }
 
         var labels = updated["metadata"]!["labels"] as JsonObject ?? new JsonObject();

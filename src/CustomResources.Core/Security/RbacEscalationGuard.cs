@@ -21,10 +21,11 @@ public sealed class RbacEscalationGuard(RbacAuthorizer authorizer)
 {
     /// <summary>
     /// Throws a 403 <see cref="ApiException"/> when writing <paramref name="obj"/> (a Role, ClusterRole, RoleBinding or
-    /// ClusterRoleBinding; <paramref name="old"/> is the stored object on updates) would grant more than
-    /// <paramref name="user"/> holds. Objects of other kinds pass.
+    /// ClusterRoleBinding; <paramref name="old"/> is the stored object on updates) in <paramref name="ns"/> (the URL's
+    /// namespace; ignored for the cluster-scoped kinds) would grant more than <paramref name="user"/> holds. Objects of
+    /// other kinds pass.
     /// </summary>
-    public async Task CheckAsync(UserInfo user, JsonObject obj, JsonObject? old, CancellationToken cancellationToken)
+    public async Task CheckAsync(UserInfo user, string? ns, JsonObject obj, JsonObject? old, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
         ArgumentNullException.ThrowIfNull(obj);
@@ -35,7 +36,7 @@ public sealed class RbacEscalationGuard(RbacAuthorizer authorizer)
 
         var kind = ObjectMetadata.GetString(obj["kind"]);
         var name = ObjectMetadata.GetString(obj["metadata"]?["name"]) ?? "";
-        var ns = kind is "Role" or "RoleBinding" ? ObjectMetadata.GetString(obj["metadata"]?["namespace"]) ?? "" : "";
+        ns = kind is "Role" or "RoleBinding" ? ns ?? ObjectMetadata.GetString(obj["metadata"]?["namespace"]) ?? "" : "";
         switch (kind)
         {
             case "Role":

@@ -55,6 +55,21 @@ public sealed class RbacBootstrapTests
     }
 
     [Fact]
+    public async Task Subjects_added_to_a_default_binding_stay_and_removed_defaults_come_back()
+    {
+        var world = await RbacWorld.StartAsync();
+        await RbacBootstrap.EnsureDefaultsAsync(world.Service, None);
+        var target = await world.Service.ResolveAsync("rbac.authorization.k8s.io", "v1", "clusterrolebindings", None);
+        await world.Service.PatchAsync(target, null, "cluster-admin", PatchKind.Merge, JsonNode.Parse("""{"subjects":[{"kind":"User","apiGroup":"rbac.authorization.k8s.io","name":"alice"}]}"""), new WriteOptions(), None);
+
+        await RbacBootstrap.EnsureDefaultsAsync(world.Service, None);
+
+        var subjects = (JsonArray)(await world.GetStoredAsync("clusterrolebindings", "", "cluster-admin"))!.Object["subjects"]!;
+        Assert.Equal(["system:masters", "alice"], subjects.Select(s => (string?)s!["name"]));
+        Assert.True(await world.CanAsync(Alice, "create", "apiextensions.k8s.io", "customresourcedefinitions"));
+    }
+
+    [Fact]
     public async Task View_reads_custom_resources_and_namespaces_but_writes_nothing_and_reads_no_rbac()
     {
         var world = await BoundInTeamAAsync("view");
@@ -115,13 +130,13 @@ public sealed class RbacBootstrapTests
 
         foreach (var role in new[] { "admin", "edit", "view" })
         {
-            await world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", $"bob-{role}", "team-a", "ClusterRole", role, User("bob")), null, None);
+            await world.Guard.CheckAsync(Alice, "team-a", BindingObject("RoleBinding", $"bob-{role}", "team-a", "ClusterRole", role, User("bob")), null, None);
         }
 
         await Assert.ThrowsAsync<CustomResources.Core.Errors.ApiException>(() =>
-            world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "bob-root", "team-a", "ClusterRole", "cluster-admin", User("bob")), null, None));
+            world.Guard.CheckAsync(Alice, "team-a", BindingObject("RoleBinding", "bob-root", "team-a", "ClusterRole", "cluster-admin", User("bob")), null, None));
         await Assert.ThrowsAsync<CustomResources.Core.Errors.ApiException>(() =>
-            world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "bob-admin", "team-b", "ClusterRole", "admin", User("bob")), null, None));
+            world.Guard.CheckAsync(Alice, "team-b", BindingObject("RoleBinding", "bob-admin", "team-b", "ClusterRole", "admin", User("bob")), null, None));
     }
 
     [Fact]

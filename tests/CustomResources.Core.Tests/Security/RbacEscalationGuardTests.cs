@@ -31,8 +31,8 @@ public sealed class RbacEscalationGuardTests
         var world = await TeamAdminAsync();
         await world.RoleAsync("team-a", "reader", Rule(["get", "list"], ["example.com"], ["widgets"]));
 
-        await world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "bob-reads", "team-a", "Role", "reader", User("bob")), null, None);
-        await world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "bob-edits", "team-a", "ClusterRole", "widget-edit", User("bob")), null, None);
+        await world.Guard.CheckAsync(Alice, "team-a", BindingObject("RoleBinding", "bob-reads", "team-a", "Role", "reader", User("bob")), null, None);
+        await world.Guard.CheckAsync(Alice, "team-a", BindingObject("RoleBinding", "bob-edits", "team-a", "ClusterRole", "widget-edit", User("bob")), null, None);
     }
 
     [Fact]
@@ -41,7 +41,7 @@ public sealed class RbacEscalationGuardTests
         var world = await TeamAdminAsync();
 
         var error = await Assert.ThrowsAsync<ApiException>(() =>
-            world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "bob-everything", "team-a", "ClusterRole", "everything", User("bob")), null, None));
+            world.Guard.CheckAsync(Alice, "team-a", BindingObject("RoleBinding", "bob-everything", "team-a", "ClusterRole", "everything", User("bob")), null, None));
 
         Assert.Equal(403, error.Code);
         Assert.Equal(
@@ -55,9 +55,19 @@ public sealed class RbacEscalationGuardTests
         var world = await TeamAdminAsync();
 
         await Assert.ThrowsAsync<ApiException>(() =>
-            world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "x", "team-b", "ClusterRole", "widget-edit", User("bob")), null, None));
+            world.Guard.CheckAsync(Alice, "team-b", BindingObject("RoleBinding", "x", "team-b", "ClusterRole", "widget-edit", User("bob")), null, None));
         await Assert.ThrowsAsync<ApiException>(() =>
-            world.Guard.CheckAsync(Alice, BindingObject("ClusterRoleBinding", "x", null, "ClusterRole", "widget-edit", User("bob")), null, None));
+            world.Guard.CheckAsync(Alice, null, BindingObject("ClusterRoleBinding", "x", null, "ClusterRole", "widget-edit", User("bob")), null, None));
+    }
+
+    [Fact]
+    public async Task The_namespace_of_the_url_is_the_scope_even_when_the_body_names_none()
+    {
+        var world = await TeamAdminAsync();
+        var unscoped = BindingObject("RoleBinding", "x", null, "ClusterRole", "widget-edit", User("bob"));
+
+        await world.Guard.CheckAsync(Alice, "team-a", unscoped, null, None);
+        await Assert.ThrowsAsync<ApiException>(() => world.Guard.CheckAsync(Alice, "team-b", unscoped, null, None));
     }
 
     [Fact]
@@ -67,9 +77,9 @@ public sealed class RbacEscalationGuardTests
         await world.ClusterRoleAsync("may-bind-everything", Rule(["bind"], ["rbac.authorization.k8s.io"], ["clusterroles"], ["everything"]));
         await world.RoleBindingAsync("team-a", "alice-binds", "ClusterRole", "may-bind-everything", User("alice"));
 
-        await world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "bob-everything", "team-a", "ClusterRole", "everything", User("bob")), null, None);
+        await world.Guard.CheckAsync(Alice, "team-a", BindingObject("RoleBinding", "bob-everything", "team-a", "ClusterRole", "everything", User("bob")), null, None);
         await Assert.ThrowsAsync<ApiException>(() =>
-            world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "bob-everything", "team-b", "ClusterRole", "everything", User("bob")), null, None));
+            world.Guard.CheckAsync(Alice, "team-b", BindingObject("RoleBinding", "bob-everything", "team-b", "ClusterRole", "everything", User("bob")), null, None));
     }
 
     [Fact]
@@ -77,7 +87,7 @@ public sealed class RbacEscalationGuardTests
     {
         var world = await TeamAdminAsync();
 
-        await world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "later", "team-a", "Role", "not-yet", User("bob")), null, None);
+        await world.Guard.CheckAsync(Alice, "team-a", BindingObject("RoleBinding", "later", "team-a", "Role", "not-yet", User("bob")), null, None);
     }
 
     [Fact]
@@ -87,11 +97,11 @@ public sealed class RbacEscalationGuardTests
         await world.AggregatedClusterRoleAsync("team-view", "agg/team-view");
         await world.ClusterRoleWithLabelsAsync("widgets-view", new() { ["agg/team-view"] = "true" }, Rule(["get"], ["example.com"], ["widgets"]));
 
-        await world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "v", "team-a", "ClusterRole", "team-view", User("bob")), null, None);
+        await world.Guard.CheckAsync(Alice, "team-a", BindingObject("RoleBinding", "v", "team-a", "ClusterRole", "team-view", User("bob")), null, None);
 
         await world.ClusterRoleWithLabelsAsync("namespaces-view", new() { ["agg/team-view"] = "true" }, Rule(["get"], [""], ["namespaces"]));
         await Assert.ThrowsAsync<ApiException>(() =>
-            world.Guard.CheckAsync(Alice, BindingObject("RoleBinding", "v", "team-a", "ClusterRole", "team-view", User("bob")), null, None));
+            world.Guard.CheckAsync(Alice, "team-a", BindingObject("RoleBinding", "v", "team-a", "ClusterRole", "team-view", User("bob")), null, None));
     }
 
     [Fact]
@@ -101,13 +111,13 @@ public sealed class RbacEscalationGuardTests
         var modest = RoleObject("Role", "modest", "team-a", Rule(["get"], ["example.com"], ["widgets"], ["w1"]));
         var greedy = RoleObject("Role", "greedy", "team-a", Rule(["get"], ["other.io"], ["gadgets"]));
 
-        await world.Guard.CheckAsync(Alice, modest, null, None);
-        var error = await Assert.ThrowsAsync<ApiException>(() => world.Guard.CheckAsync(Alice, greedy, null, None));
+        await world.Guard.CheckAsync(Alice, "team-a", modest, null, None);
+        var error = await Assert.ThrowsAsync<ApiException>(() => world.Guard.CheckAsync(Alice, "team-a", greedy, null, None));
         Assert.StartsWith("roles.rbac.authorization.k8s.io \"greedy\" is forbidden: user \"alice\"", error.Message, StringComparison.Ordinal);
 
         await world.ClusterRoleAsync("escalator", Rule(["escalate"], ["rbac.authorization.k8s.io"], ["roles"]));
         await world.RoleBindingAsync("team-a", "alice-escalates", "ClusterRole", "escalator", User("alice"));
-        await world.Guard.CheckAsync(Alice, greedy, null, None);
+        await world.Guard.CheckAsync(Alice, "team-a", greedy, null, None);
     }
 
     [Fact]
@@ -117,7 +127,7 @@ public sealed class RbacEscalationGuardTests
         await world.ClusterRoleAsync("rbac-star", Rule(["*"], ["rbac.authorization.k8s.io"], ["roles"]));
         await world.RoleBindingAsync("team-a", "alice-rbac-star", "ClusterRole", "rbac-star", User("alice"));
 
-        await world.Guard.CheckAsync(Alice, RoleObject("Role", "greedy", "team-a", Rule(["get"], ["other.io"], ["gadgets"])), null, None);
+        await world.Guard.CheckAsync(Alice, "team-a", RoleObject("Role", "greedy", "team-a", Rule(["get"], ["other.io"], ["gadgets"])), null, None);
     }
 
     [Fact]
@@ -128,7 +138,7 @@ public sealed class RbacEscalationGuardTests
         var relabelled = (JsonObject)greedy.DeepClone();
         relabelled["metadata"]!["labels"] = new JsonObject { ["a"] = "b" };
 
-        await world.Guard.CheckAsync(Alice, relabelled, greedy, None);
+        await world.Guard.CheckAsync(Alice, "team-a", relabelled, greedy, None);
     }
 
     [Fact]
@@ -138,12 +148,12 @@ public sealed class RbacEscalationGuardTests
         var aggregated = RoleObject("ClusterRole", "agg", null);
         aggregated["aggregationRule"] = JsonNode.Parse("""{"clusterRoleSelectors":[{"matchLabels":{"a":"b"}}]}""");
 
-        var error = await Assert.ThrowsAsync<ApiException>(() => world.Guard.CheckAsync(Alice, aggregated, null, None));
+        var error = await Assert.ThrowsAsync<ApiException>(() => world.Guard.CheckAsync(Alice, null, aggregated, null, None));
         Assert.Equal("clusterroles.rbac.authorization.k8s.io \"agg\" is forbidden: must have cluster-admin privileges to use the aggregationRule", error.Message);
 
         await world.ClusterRoleAsync("cluster-admin", Rule(["*"], ["*"], ["*"]), UrlRule(["*"], ["*"]));
         await world.ClusterRoleBindingAsync("alice-admin", "cluster-admin", User("alice"));
-        await world.Guard.CheckAsync(Alice, aggregated, null, None);
+        await world.Guard.CheckAsync(Alice, null, aggregated, null, None);
     }
 
     [Fact]
@@ -151,7 +161,7 @@ public sealed class RbacEscalationGuardTests
     {
         var world = await RbacWorld.StartAsync();
 
-        await world.Guard.CheckAsync(UserInfo.Authenticated("root", UserInfo.MastersGroup), BindingObject("ClusterRoleBinding", "x", null, "ClusterRole", "anything", User("bob")), null, None);
+        await world.Guard.CheckAsync(UserInfo.Authenticated("root", UserInfo.MastersGroup), null, BindingObject("ClusterRoleBinding", "x", null, "ClusterRole", "anything", User("bob")), null, None);
     }
 
     [Fact]
