@@ -59,6 +59,16 @@ public sealed class RbacAuthorizer(IObjectStore store)
     }
 
     /// <summary>
+    /// The edge's one call per request: authorizes and throws the 403 Status (Kubernetes' wording, with the decision's
+    /// reason) when denied; returns the allowing decision otherwise.
+    /// </summary>
+    public async Task<AuthorizationDecision> EnsureAllowedAsync(UserInfo user, RequestAttributes request, CancellationToken cancellationToken)
+    {
+        var decision = await AuthorizeAsync(user, request, cancellationToken);
+        return decision.Allowed ? decision : throw RbacErrors.Forbidden(user, request, decision.Reason);
+    }
+
+    /// <summary>
     /// Every rule <paramref name="user"/> holds for requests in <paramref name="ns"/> ("" = cluster scope: ClusterRoleBindings
     /// only). Members of <c>system:masters</c> hold the full authority.
     /// </summary>

@@ -283,4 +283,20 @@ public sealed class RbacAuthorizerTests
         Assert.Equal(2, inTeamA.Count);
         Assert.Equal([PolicyRule.ForResources(["list"], ["example.com"], ["widgets"])], cluster);
     }
+
+    [Fact]
+    public async Task EnsureAllowed_throws_the_forbidden_status_for_a_mapped_request_and_passes_an_allowed_one()
+    {
+        var world = await RbacWorld.StartAsync();
+        await world.RoleAsync("team-a", "reader", Rule(["get"], ["example.com"], ["widgets"]));
+        await world.RoleBindingAsync("team-a", "alice-reads", "Role", "reader", User("alice"));
+
+        var allowed = await world.Authorizer.EnsureAllowedAsync(Alice, RequestAttributesMapper.Map("GET", "/apis/example.com/v1/namespaces/team-a/widgets/w1"), CancellationToken.None);
+        var error = await Assert.ThrowsAsync<CustomResources.Core.Errors.ApiException>(() =>
+            world.Authorizer.EnsureAllowedAsync(Alice, RequestAttributesMapper.Map("DELETE", "/apis/example.com/v1/namespaces/team-a/widgets"), CancellationToken.None));
+
+        Assert.True(allowed.Allowed);
+        Assert.Equal(403, error.Code);
+        Assert.Equal("widgets.example.com is forbidden: User \"alice\" cannot deletecollection resource \"widgets\" in API group \"example.com\" in the namespace \"team-a\"", error.Message);
+    }
 }
