@@ -67,6 +67,21 @@ public sealed class ApiException : Exception
         return new ApiException(422, "Invalid", message, new ErrorSubject(group, kind, name), causes);
     }
 
+    /// <summary>
+    /// 403 as kube-apiserver words it: <c>{resource}.{group} "{name}" is forbidden: {detail}</c>, without the name for
+    /// collections, and plain <c>forbidden: {detail}</c> when the request names no resource (non-resource URLs).
+    /// </summary>
+    public static ApiException Forbidden(string resource, string group, string name, string detail)
+    {
+        if (resource.Length == 0)
+        {
+            return new(403, "Forbidden", $"forbidden: {detail}");
+        }
+
+        var message = name.Length == 0 ? $"{Qualified(resource, group)} is forbidden: {detail}" : $"{Qualified(resource, group)} \"{name}\" is forbidden: {detail}";
+        return new(403, "Forbidden", message, new ErrorSubject(group, resource, name));
+    }
+
     public static ApiException BadRequest(string message) => new(400, "BadRequest", message);
 
     public static ApiException UnsupportedMediaType(string message) => new(415, "UnsupportedMediaType", message);
