@@ -22,7 +22,8 @@ public enum PatchKind
     Strategic,
 }
 
-public sealed record WriteOptions(FieldValidation FieldValidation = FieldValidation.Warn, bool DryRun = false);
+/// <summary>How to write; <paramref name="User"/> is who asks (null for the server's own writes), seen by write guards.</summary>
+public sealed record WriteOptions(FieldValidation FieldValidation = FieldValidation.Warn, bool DryRun = false, Security.UserInfo? User = null);
 
 public sealed record DeleteOptions(
     string? PropagationPolicy = null,

@@ -51,6 +51,16 @@ public sealed partial class ResourceService
     private readonly IReadOnlyList<IWriteValidator> writeValidators =
         [new WebhookConfigurationValidator(admission?.Policy ?? StrictOutbound), .. (validators ?? []).Where(v => v is not WebhookConfigurationValidator)];
 
+    private readonly IReadOnlyList<IWriteGuard> writeGuards = [.. guards ?? []];
+
+    private async Task GuardAsync(ResourceTarget target, string? ns, JsonObject obj, JsonObject? old, WriteOptions options, CancellationToken cancellationToken)
+    {
+        foreach (var guard in writeGuards)
+        {
+            await guard.CheckAsync(target, ns, obj, old, options, cancellationToken);
+        }
+    }
+
     private static void PrepareNamespace(JsonObject obj, JsonObject? old, List<FieldError> errors)
     {
         var name = ObjectMetadata.Name(obj);

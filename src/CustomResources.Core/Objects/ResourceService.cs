@@ -15,7 +15,7 @@ namespace CustomResources.Core.Objects;
 /// Admission webhooks (<paramref name="admission"/>, optional) run inside every write: mutating ones before the
 /// type's own rules (prune, defaults, validation), validating ones after them and just before the store.
 /// </summary>
-public sealed partial class ResourceService(IObjectStore store, DefinitionCatalog catalog, TimeProvider clock, AdmissionWebhooks? admission = null, IEnumerable<IWriteValidator>? validators = null)
+public sealed partial class ResourceService(IObjectStore store, DefinitionCatalog catalog, TimeProvider clock, AdmissionWebhooks? admission = null, IEnumerable<IWriteValidator>? validators = null, IEnumerable<IWriteGuard>? guards = null)
 {
     private const int PatchConflictRetries = 5;
 
@@ -172,6 +172,7 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
 
         unknown.AddRange(await PrepareAsync(target, obj, null, errors, cancellationToken));
         var warnings = Finish(target, name.Length > 0 ? name : generateName, unknown, errors, options);
+        await GuardAsync(target, ns, obj, null, options, cancellationToken);
         if (admission is not null)
         {
             await admission.ValidateAsync(Admission(target, "CREATE", ns, obj, null, options.DryRun), admissionWarnings, cancellationToken);
@@ -381,6 +382,7 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
 
         unknown.AddRange(await PrepareAsync(target, obj, old, errors, cancellationToken));
         var warnings = Finish(target, name, unknown, errors, options);
+        await GuardAsync(target, ns, obj, old, options, cancellationToken);
         if (admission is not null)
         {
             await admission.ValidateAsync(Admission(target, "UPDATE", ns, obj, old, options.DryRun, mode, name), admissionWarnings, cancellationToken);

@@ -27,6 +27,7 @@ public static partial class FunctionTriggers
         if (app.Services.GetService<ChangeFeedEventPublisher>() is not null)
         {
             app.MapPost("/" + ResourceChangeFeed, HandleChangeFeedAsync);
+            Security.RequestAuthentication.AllowTrigger("/" + ResourceChangeFeed);
         }
     }
 

@@ -7,6 +7,9 @@ using CustomResources.Core.Errors;
 using CustomResources.Core.Objects;
 using CustomResources.Core.Storage;
 
+using CustomResources.Core.Security;
+using CustomResources.Server.Security;
+
 namespace CustomResources.Server.Http;
 
 /// <summary>
@@ -241,6 +244,12 @@ public static class KubernetesApi
             return KubernetesProtobuf.DecodeNamespace(bytes);
         }
 
+        if (HttpIo.ContentType(context.Request) == HttpIo.ProtobufType && RbacDefinitions.IsRbacType(target.Definition))
+        {
+            // kubectl create role/clusterrole/rolebinding/clusterrolebinding send typed protobuf bodies.
+            return RbacProtobuf.Decode(await HttpIo.ReadBodyAsync(context.Request, context.RequestAborted));
+        }
+
         return await HttpIo.ReadObjectAsync(context.Request, context.RequestAborted);
     }
 
@@ -263,7 +272,7 @@ public static class KubernetesApi
             "Ignore" => FieldValidation.Ignore,
             var other => throw ApiException.BadRequest($"fieldValidation: Unsupported value: \"{other}\": supported values: \"Ignore\", \"Strict\", \"Warn\""),
         };
-        return new WriteOptions(validation, DryRunFrom(query["dryRun"].ToString()));
+        return new WriteOptions(validation, DryRunFrom(query["dryRun"].ToString()), RequestAuthentication.UserOf(context));
     }
 
     private static bool DryRunFrom(string value) => value switch

@@ -19,6 +19,9 @@ public sealed class ApiFactory : WebApplicationFactory<Program>
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
         builder.UseSetting("Storage:Path", DatabasePath);
+
+        // The API tests act as a cluster admin; authentication and RBAC have their own tests (Security/).
+        builder.UseSetting("Authentication:Enabled", "false");
         foreach (var (key, value) in Settings)
         {
             builder.UseSetting(key, value);

@@ -47,6 +47,9 @@ public sealed class ServerProcess : IAsyncDisposable
         start.Environment["Storage__Path"] = Path.Combine(directory, "customresources.db");
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+
+        // Black-box tests drive the API as a cluster admin over plain http unless a test asks for the defaults.
+        start.Environment["Authentication__Enabled"] = "false";
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
             start.Environment[key] = value;

@@ -1,0 +1,100 @@
+using CustomResources.Core.Authentication;
+using CustomResources.Core.Errors;
+using CustomResources.Core.Objects;
+using CustomResources.Core.Security;
+using CustomResources.Core.Storage;
+using CustomResources.Embedded.Security;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace CustomResources.Server.Security;
+
+/// <summary>Authentication, RBAC and the admin credential.</summary>
+public static partial class SecuritySetup
+{
+    public const string AdminKubeconfigFile = "admin.kubeconfig";
+
+    public static IServiceCollection AddSecurity(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<AuthenticationOptions>().Bind(configuration.GetSection(AuthenticationOptions.Section)).ValidateOnStart();
+        services.AddOptions<TlsOptions>().Bind(configuration.GetSection(TlsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IBearerAuthenticator, ServerTokenAuthenticator>());
+        services.AddSingleton(sp => new RbacAuthorizer(sp.GetRequiredService<IObjectStore>()));
+        services.AddSingleton(sp => new RbacEscalationGuard(sp.GetRequiredService<RbacAuthorizer>()));
+        services.AddSingleton<IWriteGuard, RbacWriteGuard>();
+        services.AddSingleton<IWriteValidator, RbacObjectValidator>();
+        services.AddSingleton(sp => new AccessReviews(sp.GetRequiredService<RbacAuthorizer>()));
+        return services;
+    }
+
+    /// <summary>
+    /// The admin credential of an embedded server, like k3s's: a token for <c>admin</c> in <c>system:masters</c>, kept in
+    /// <c>admin.kubeconfig</c> beside the store file with the server URL and the CA. An existing file's token is kept
+    /// while the store still accepts it (so handed-out copies keep working); otherwise a new one is issued.
+    /// </summary>
+    public static async Task<string> WriteAdminKubeconfigAsync(IServiceProvider services, string directory, string serverUrl, ServingCredentials? tls, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        var path = Path.GetFullPath(Path.Combine(directory, AdminKubeconfigFile));
+        string? token = File.Exists(path) ? Kubeconfig.ReadToken(await File.ReadAllTextAsync(path, cancellationToken)) : null;
+        if (token is not null)
+        {
+            var check = await new ServerTokenAuthenticator(services.GetRequiredService<IObjectStore>(), services.GetRequiredService<TimeProvider>()).AuthenticateAsync(token, cancellationToken);
+            token = check.Succeeded && check.User!.InGroup(UserInfo.MastersGroup) ? token : null;
+        }
+
+        token ??= await IssueTokenAsync(services.GetRequiredService<ResourceService>(), "admin", [UserInfo.MastersGroup], null, null, cancellationToken);
+        LocalCertificateAuthority.WritePrivate(path, Kubeconfig.Render(serverUrl, tls?.CertificateAuthorityPem, "admin", token));
+        return path;
+    }
+
+    /// <summary>Issues a token (stores its hash as a Token object) and returns the secret token text, shown once.</summary>
+    public static async Task<string> IssueTokenAsync(ResourceService service, string subject, IReadOnlyList<string> groups, string? ns, DateTimeOffset? expiresAt, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        var issued = BearerTokens.Issue(subject, groups, ns, expiresAt);
+        var target = await service.ResolveAsync(TokenDefinitions.Group, TokenDefinitions.Version, TokenDefinitions.Resource, cancellationToken);
+        await service.CreateAsync(target, null, TokenDefinitions.ToObject(issued.Record), new WriteOptions(FieldValidation.Strict), cancellationToken);
+        return issued.Token;
+    }
+
+    /// <summary>Refuses settings that would expose an unauthenticated or plain-http server beyond this machine.</summary>
+    public static string? CheckExposure(IEnumerable<string> urls, AuthenticationOptions authentication)
+    {
+        ArgumentNullException.ThrowIfNull(urls);
+        ArgumentNullException.ThrowIfNull(authentication);
+        foreach (var url in urls)
+        {
+            if (!Uri.TryCreate(url.Replace("://*", "://0.0.0.0", StringComparison.Ordinal).Replace("://+", "://0.0.0.0", StringComparison.Ordinal), UriKind.Absolute, out var uri))
+            {
+                continue;
+            }
+
+            var loopback = uri.IsLoopback || uri.Host == "localhost";
+            if (!loopback && !authentication.Enabled)
+            {
+                return $"refusing to listen on {url} with Authentication:Enabled=false: without authentication every caller is a cluster admin, which is allowed on loopback addresses only";
+            }
+
+            if (!loopback && uri.Scheme == Uri.UriSchemeHttp)
+            {
+                return $"refusing to listen on {url} over plain http: clients send bearer tokens only over https; use https (Server:Tls) or a loopback address";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Keeps the default roles current after definitions change (view and edit name every custom group).</summary>
+    public static async Task RefreshDefaultRolesAsync(IServiceProvider services, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await RbacBootstrap.EnsureDefaultsAsync(services.GetRequiredService<ResourceService>(), cancellationToken);
+        }
+        catch (ApiException e) when (e.Code == 409)
+        {
+            // Another instance refreshed them at the same moment; its result is as good.
+        }
+    }
+}
