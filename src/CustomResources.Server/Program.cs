@@ -18,7 +18,7 @@ var builder = WebApplication.CreateBuilder(tokenCommand.Command is null ? args :
 // terminates TLS.
 var customHandlerPort = builder.Configuration["FUNCTIONS_CUSTOMHANDLER_PORT"];
 var tls = builder.Configuration.GetSection(TlsOptions.Section).Get<TlsOptions>() ?? new TlsOptions();
-var tlsMode = string.IsNullOrEmpty(customHandlerPort) ? tls.Mode : "Off";
+var tlsMode = string.IsNullOrEmpty(customHandlerPort) && tokenCommand.Command is null ? tls.Mode : "Off";
 List<string> urls;
 if (!string.IsNullOrEmpty(customHandlerPort))
 {

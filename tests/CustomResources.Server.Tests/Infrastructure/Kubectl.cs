@@ -35,6 +35,17 @@ public sealed class Kubectl
             """);
     }
 
+    private Kubectl(string binary, string kubeconfig, string cacheDirectory, string? _)
+    {
+        _binary = binary;
+        _kubeconfig = kubeconfig;
+        _cacheDirectory = cacheDirectory;
+    }
+
+    /// <summary>kubectl using an existing kubeconfig file (e.g. the server's admin.kubeconfig).</summary>
+    public static Kubectl ForKubeconfig(string binary, string kubeconfig, string workDirectory) =>
+        new(binary, kubeconfig, Path.Combine(workDirectory, "kube-cache-" + Path.GetFileNameWithoutExtension(kubeconfig)), null);
+
     /// <summary>The bundled kubectl for one minor version (1.27 to 1.33 sit beside the dispatcher).</summary>
     public static string BundledBinary(int minor) => Path.Combine(BundleDirectory, $"kubectl.1.{minor}");
 

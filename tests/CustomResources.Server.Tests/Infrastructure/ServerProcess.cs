@@ -25,7 +25,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     public string Directory { get; }
 
-    public string BaseUrl => $"http://127.0.0.1:{Port}";
+    public bool Https { get; private init; }
+
+    public string BaseUrl => $"{(Https ? "https" : "http")}://127.0.0.1:{Port}";
 
     public string Output
     {
@@ -38,12 +40,13 @@ public sealed class ServerProcess : IAsyncDisposable
         }
     }
 
-    public static async Task<ServerProcess> StartAsync(IDictionary<string, string>? environment = null, string? directory = null)
+    /// <param name="https">Listen on https (the generated certificate) instead of http.</param>
+    public static async Task<ServerProcess> StartAsync(IDictionary<string, string>? environment = null, string? directory = null, bool https = false)
     {
         directory ??= Path.Combine(Path.GetTempPath(), "cr-server-" + Guid.NewGuid().ToString("N"));
         System.IO.Directory.CreateDirectory(directory);
         var port = FreePort();
-        var start = StartInfo(port);
+        var start = StartInfo(port, https);
         start.Environment["Storage__Path"] = Path.Combine(directory, "customresources.db");
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
         start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
@@ -56,7 +59,7 @@ public sealed class ServerProcess : IAsyncDisposable
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
-        var server = new ServerProcess(process, port, directory);
+        var server = new ServerProcess(process, port, directory) { Https = https };
         process.OutputDataReceived += (_, e) => server.Append(e.Data);
         process.ErrorDataReceived += (_, e) => server.Append(e.Data);
         process.BeginOutputReadLine();
@@ -66,9 +69,33 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Runs the server with <paramref name="arguments"/> expecting it to exit by itself; returns its exit code and output.</summary>
-    public static async Task<(int ExitCode, string Output)> RunToExitAsync(params string[] arguments)
+    public static Task<(int ExitCode, string Output)> RunToExitAsync(params string[] arguments) =>
+        RunToExitAsync(new Dictionary<string, string>(), arguments);
+
+    /// <summary>As <see cref="RunToExitAsync(string[])"/>, with extra environment variables.</summary>
+    public static Task<(int ExitCode, string Output)> RunToExitAsync(IDictionary<string, string> environment, params string[] arguments) =>
+        RunAsync(StartInfo(FreePort(), false, arguments), environment);
+
+    /// <summary>Runs a server command (e.g. <c>token create …</c>): the arguments come first, no <c>--urls</c>.</summary>
+    public static Task<(int ExitCode, string Output)> RunCommandAsync(IDictionary<string, string> environment, params string[] arguments)
     {
-        var start = StartInfo(FreePort(), arguments);
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        start.ArgumentList.Add(ServerAssembly());
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        return RunAsync(start, environment);
+    }
+
+    private static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo start, IDictionary<string, string> environment)
+    {
+        foreach (var (key, value) in environment)
+        {
+            start.Environment[key] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -125,7 +152,7 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary><c>dotnet CustomResources.Server.dll --urls http://127.0.0.1:{port} [arguments]</c> with output captured.</summary>
-    private static ProcessStartInfo StartInfo(int port, params string[] arguments)
+    private static ProcessStartInfo StartInfo(int port, bool https, params string[] arguments)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -135,7 +162,7 @@ public sealed class ServerProcess : IAsyncDisposable
         };
         start.ArgumentList.Add(ServerAssembly());
         start.ArgumentList.Add("--urls");
-        start.ArgumentList.Add($"http://127.0.0.1:{port}");
+        start.ArgumentList.Add($"{(https ? "https" : "http")}://127.0.0.1:{port}");
         foreach (var argument in arguments)
         {
             start.ArgumentList.Add(argument);
@@ -187,7 +214,9 @@ public sealed class ServerProcess : IAsyncDisposable
 
     private async Task WaitHealthyAsync()
     {
-        using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        // The generated certificate is checked by the tests that use it; this only waits for the server to answer.
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = HttpClientHandler.DangerousAcceptAnyServerCertificateValidator };
+        using var client = new HttpClient(handler) { Timeout = TimeSpan.FromSeconds(2) };
         var deadline = DateTime.UtcNow.AddSeconds(30);
         while (DateTime.UtcNow < deadline)
         {
