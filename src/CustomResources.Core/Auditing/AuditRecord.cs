@@ -1,3 +1,5 @@
+using CustomResources.Core.Security;
+
 namespace CustomResources.Core.Auditing;
 
 /// <summary>
@@ -45,6 +47,46 @@ public sealed record AuditRecord
     public string? SourceIp { get; init; }
 
     public string? UserAgent { get; init; }
+
+    /// <summary>
+    /// A record from what the request pipeline already has: the authenticated user and the authorization attributes.
+    /// <paramref name="reason"/> defaults to the Kubernetes reason for <paramref name="statusCode"/>; pass the Status
+    /// reason when one was rendered (409 can be "AlreadyExists" as well as "Conflict").
+    /// </summary>
+    public static AuditRecord From(
+        DateTimeOffset time,
+        UserInfo user,
+        RequestAttributes attributes,
+        string method,
+        string path,
+        int statusCode,
+        string requestId = "",
+        string? reason = null,
+        string? sourceIp = null,
+        string? userAgent = null)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        ArgumentNullException.ThrowIfNull(attributes);
+        return new AuditRecord
+        {
+            Time = time,
+            RequestId = requestId,
+            User = user.Name,
+            Groups = [.. user.Groups],
+            Verb = attributes.Verb,
+            ApiGroup = attributes.ApiGroup,
+            Resource = attributes.Resource,
+            Subresource = attributes.Subresource,
+            Namespace = attributes.Namespace,
+            Name = attributes.Name,
+            Method = method,
+            Path = path,
+            StatusCode = statusCode,
+            Reason = reason ?? ReasonFor(statusCode),
+            SourceIp = sourceIp,
+            UserAgent = userAgent,
+        };
+    }
 
     /// <summary>The verbs that change state, the ones issue 6 requires to be audited.</summary>
     public static IReadOnlySet<string> MutatingVerbs { get; } =

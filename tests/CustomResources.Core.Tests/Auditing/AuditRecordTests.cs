@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CustomResources.Core.Auditing;
+using CustomResources.Core.Security;
 
 namespace CustomResources.Core.Tests.Auditing;
 
@@ -130,4 +131,29 @@ public sealed class AuditRecordTests
         Assert.Equal(a.GetHashCode(), b.GetHashCode());
         Assert.NotEqual(a, b with { Groups = ["y", "x"] });
     }
+
+    [Fact]
+    public void From_takes_the_user_and_request_attributes()
+    {
+        var attributes = RequestAttributes.ForResource("patch", "stable.example.com", "crontabs", "team-a", "tab1", subresource: "status");
+        var time = new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.FromHours(1));
+
+        var record = AuditRecord.From(time, UserInfo.Authenticated("alice", "team-a"), attributes, "PATCH",
+            "/apis/stable.example.com/v1/namespaces/team-a/crontabs/tab1/status?fieldManager=kubectl", 403, "req-9", sourceIp: "10.0.0.1", userAgent: "kubectl");
+
+        Assert.Equal(time.ToUniversalTime(), record.Time);
+        Assert.Equal("alice", record.User);
+        Assert.Equal(["team-a", "system:authenticated"], record.Groups);
+        Assert.Equal(("patch", "stable.example.com", "crontabs", "status", "team-a", "tab1"), (record.Verb, record.ApiGroup, record.Resource, record.Subresource, record.Namespace, record.Name));
+        Assert.Equal("/apis/stable.example.com/v1/namespaces/team-a/crontabs/tab1/status", record.Path);
+        Assert.Equal((403, "Forbidden", "req-9", "10.0.0.1", "kubectl"), (record.StatusCode, record.Reason, record.RequestId, record.SourceIp, record.UserAgent));
+    }
+
+    [Fact]
+    public void From_keeps_a_reason_given_by_the_caller() =>
+        Assert.Equal("AlreadyExists", AuditRecord.From(DateTimeOffset.UnixEpoch, UserInfo.Anonymous, RequestAttributes.ForResource("create", "", "configmaps", "a"), "POST", "/api/v1/namespaces/a/configmaps", 409, reason: "AlreadyExists").Reason);
+
+    [Fact]
+    public async Task The_null_sink_accepts_and_keeps_nothing() =>
+        await NullAuditSink.Instance.WriteAsync(Sample(), CancellationToken.None);
 }

@@ -71,6 +71,32 @@ public sealed class JsonLinesAuditSinkTests
     }
 
     [Fact]
+    public async Task Concurrent_writers_across_rotations_lose_and_tear_nothing()
+    {
+        using var dir = new TempDirectory();
+        var path = Path.Combine(dir.Path, "audit.log");
+        var options = new JsonLinesAuditSinkOptions { MaxBytes = 16 * 1024, RetainedFiles = 1000, QueueCapacity = 16 };
+
+        await using (var sink = new JsonLinesAuditSink(path, options))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 16).Select(w => Task.Run(async () =>
+            {
+                for (var i = 0; i < 125; i++)
+                {
+                    await sink.WriteAsync(Numbered((w * 125) + i), None);
+                }
+            })));
+        }
+
+        var statistics = new AuditReadStatistics();
+        var read = await ReadAllAsync(path, statistics: statistics);
+        Assert.True(statistics.Files > 5, $"expected several rotations, got {statistics.Files} files");
+        Assert.Equal(0, statistics.CorruptLines);
+        Assert.Equal(2000, read.Count);
+        Assert.Equal(2000, read.Select(r => r.RequestId).Distinct().Count());
+    }
+
+    [Fact]
     public async Task Rotation_keeps_the_newest_records_in_n_files_in_order()
     {
         using var dir = new TempDirectory();
