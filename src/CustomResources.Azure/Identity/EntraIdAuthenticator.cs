@@ -45,7 +45,7 @@ public sealed partial class EntraIdAuthenticator : IBearerAuthenticator, IDispos
         ArgumentNullException.ThrowIfNull(options);
         _options = options.Value;
         _ownsHttp = httpClient is null;
-        _http = httpClient ?? new HttpClient { Timeout = TimeSpan.FromSeconds(15) };
+        _http = httpClient ?? new HttpClient { Timeout = TimeSpan.FromSeconds(15), MaxResponseContentBufferSize = EntraIdMetadataSource.MaxDocumentBytes };
         _logger = logger ?? NullLogger<EntraIdAuthenticator>.Instance;
         _usernameClaims = string.IsNullOrWhiteSpace(_options.UsernameClaim) ? [.. EntraIdOptions.DefaultUsernameClaims] : [_options.UsernameClaim.Trim()];
         _metadata = new EntraIdMetadataSource(

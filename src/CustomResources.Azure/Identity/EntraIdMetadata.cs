@@ -20,7 +20,7 @@ internal sealed class EntraIdMetadataSource : IDisposable
 {
     public static readonly TimeSpan MinimumRefreshInterval = TimeSpan.FromMinutes(5);
     public static readonly TimeSpan FailureRetryInterval = TimeSpan.FromSeconds(10);
-    private const int MaxDocumentBytes = 1024 * 1024;
+    internal const int MaxDocumentBytes = 1024 * 1024;
     private static readonly HashSet<string> PublicCloudIssuerHosts = new(StringComparer.OrdinalIgnoreCase) { "login.microsoftonline.com", "sts.windows.net" };
 
     private readonly HttpClient _http;
@@ -172,7 +172,7 @@ internal sealed class EntraIdMetadataSource : IDisposable
             throw new MetadataException($"refusing to read '{address}': metadata and keys are read over https only (http only from loopback hosts)");
         }
 
-        using var response = await _http.GetAsync(uri, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        using var response = await _http.GetAsync(uri, cancellationToken).ConfigureAwait(false);
         if (!response.IsSuccessStatusCode)
         {
             throw new MetadataException($"reading {address} returned HTTP {(int)response.StatusCode}");

@@ -320,6 +320,28 @@ public sealed class EntraIdAuthenticatorTests : IDisposable
     }
 
     [Fact]
+    public async Task Concurrent_first_requests_read_the_metadata_once()
+    {
+        using var authenticator = Authenticator();
+        var token = _tenant.Sign(_tenant.UserClaims());
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 16).Select(_ => Task.Run(() => Authenticate(authenticator, token))));
+
+        Assert.All(results, r => Assert.True(r.Succeeded, r.Failure));
+        Assert.Equal(1, _tenant.MetadataRequests);
+    }
+
+    [Fact]
+    public async Task Cancellation_is_not_a_refusal()
+    {
+        using var authenticator = Authenticator();
+        using var cancelled = new CancellationTokenSource();
+        await cancelled.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => authenticator.AuthenticateAsync(_tenant.Sign(_tenant.UserClaims()), cancelled.Token));
+    }
+
+    [Fact]
     public async Task A_rotated_key_is_accepted_after_a_refresh_at_most_every_five_minutes()
     {
         using var authenticator = Authenticator();
