@@ -9,8 +9,8 @@ using CustomResources.Server.Http;
 using CustomResources.Server.Security;
 using Microsoft.Extensions.Options;
 
-// "token create|list|revoke" manages bearer tokens on the store instead of serving.
-var tokenCommand = args is ["token", ..] ? TokenCommand.Split(args) : default;
+// "token create|list|revoke" manages bearer tokens on the store, "audit" prints the audit log, instead of serving.
+var tokenCommand = args is ["token" or "audit", ..] ? TokenCommand.Split(args) : default;
 var builder = WebApplication.CreateBuilder(tokenCommand.Command is null ? args : tokenCommand.Configuration);
 
 // Embedded default: loopback only, https on 8443 with a generated certificate (http on 8080 with Server:Tls:Mode=Off).
@@ -93,6 +93,7 @@ builder.Services.AddSingleton(sp => new ServerInfo(sp.GetRequiredService<IOption
 var app = builder.Build();
 
 app.UseMiddleware<SecurityHeaders>();
+app.UseMiddleware<AuditTrail>();
 app.UseMiddleware<ErrorHandling>();
 app.UseMiddleware<RequestAuthentication>();
 app.UseMiddleware<DefaultRolesRefresh>();
@@ -117,7 +118,9 @@ try
     var service = app.Services.GetRequiredService<ResourceService>();
     if (tokenCommand.Command is not null)
     {
-        return await TokenCommand.RunAsync(tokenCommand.Command, app.Services, storeDirectory, Console.Out, Console.Error);
+        return args[0] == "audit"
+            ? await AuditCommand.RunAsync(tokenCommand.Command, SecuritySetup.AuditPath(app.Services.GetRequiredService<IOptions<AuditOptions>>().Value, app.Services.GetRequiredService<IOptions<StorageOptions>>().Value), Console.Out, Console.Error)
+            : await TokenCommand.RunAsync(tokenCommand.Command, app.Services, storeDirectory, Console.Out, Console.Error);
     }
 
     await Bootstrap.EnsureDefaultNamespaceAsync(service, CancellationToken.None);

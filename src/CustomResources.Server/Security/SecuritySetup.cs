@@ -1,8 +1,11 @@
+using CustomResources.Azure.Identity;
+using CustomResources.Core.Auditing;
 using CustomResources.Core.Authentication;
 using CustomResources.Core.Errors;
 using CustomResources.Core.Objects;
 using CustomResources.Core.Security;
 using CustomResources.Core.Storage;
+using CustomResources.Embedded.Auditing;
 using CustomResources.Embedded.Security;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
@@ -24,6 +27,23 @@ public static partial class SecuritySetup
         services.AddSingleton<IWriteGuard, RbacWriteGuard>();
         services.AddSingleton<IWriteValidator, RbacObjectValidator>();
         services.AddSingleton(sp => new AccessReviews(sp.GetRequiredService<RbacAuthorizer>()));
+        if (configuration.GetSection(EntraIdOptions.Section).Exists())
+        {
+            services.AddEntraIdAuthentication(configuration);
+        }
+
+        services.AddOptions<AuditOptions>().Bind(configuration.GetSection(AuditOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IAuditSink>(sp =>
+        {
+            var audit = sp.GetRequiredService<IOptions<AuditOptions>>().Value;
+            var storage = sp.GetRequiredService<IOptions<StorageOptions>>().Value;
+            return (audit.Sink ?? (storage.Provider == StorageOptions.Sqlite ? "File" : "Log")) switch
+            {
+                "File" => new JsonLinesAuditSink(AuditPath(audit, storage)),
+                "Log" => new LoggerAuditSink(sp.GetRequiredService<ILoggerFactory>()),
+                _ => NullAuditSink.Instance,
+            };
+        });
         return services;
     }
 
@@ -56,6 +76,14 @@ public static partial class SecuritySetup
         var target = await service.ResolveAsync(TokenDefinitions.Group, TokenDefinitions.Version, TokenDefinitions.Resource, cancellationToken);
         await service.CreateAsync(target, null, TokenDefinitions.ToObject(issued.Record), new WriteOptions(FieldValidation.Strict), cancellationToken);
         return issued.Token;
+    }
+
+    /// <summary>Where the audit file is: <c>Audit:Path</c>, or <c>audit.log</c> beside the SQLite store.</summary>
+    public static string AuditPath(AuditOptions audit, StorageOptions storage)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentNullException.ThrowIfNull(storage);
+        return string.IsNullOrWhiteSpace(audit.Path) ? JsonLinesAuditSinkOptions.DefaultPathBeside(Path.GetFullPath(storage.Path)) : Path.GetFullPath(audit.Path);
     }
 
     /// <summary>Refuses settings that would expose an unauthenticated or plain-http server beyond this machine.</summary>
