@@ -75,6 +75,16 @@ public sealed class KubectlAuthTests : IAsyncLifetime
         var definitions = await alice.RunAsync("auth", "can-i", "create", "customresourcedefinitions");
         Assert.StartsWith("no", definitions.StandardOutput.Trim(), StringComparison.Ordinal);
 
+        // The audit log shows what alice did and what she was refused.
+        var (auditExit, audit) = await ServerProcess.RunCommandAsync(
+            new Dictionary<string, string> { ["Storage__Path"] = Path.Combine(Server.Directory, "customresources.db") },
+            "audit", "--user", "alice");
+        Assert.True(auditExit == 0, audit);
+        Assert.Contains("\"verb\":\"create\"", audit, StringComparison.Ordinal);
+        Assert.Contains("\"resource\":\"namespaces\"", audit, StringComparison.Ordinal);
+        Assert.Contains("\"statusCode\":403", audit, StringComparison.Ordinal);
+        Assert.Contains("\"namespace\":\"team-a\"", audit, StringComparison.Ordinal);
+
         // Revoking the token locks alice out at once.
         var tokens = await Admin.OkAsync("get", "tokens.authentication.customresources.io", "-o", "jsonpath={range .items[?(@.spec.subject==\"alice\")]}{.metadata.name}{end}");
         await Admin.OkAsync("delete", "tokens.authentication.customresources.io", tokens.Trim());
@@ -105,6 +115,49 @@ public sealed class KubectlAuthTests : IAsyncLifetime
         }
 
         throw new FileNotFoundException(file);
+    }
+}
+
+public sealed class ConfiguredCertificateTests
+{
+    [Fact]
+    public async Task A_configured_certificate_is_served_over_https()
+    {
+        var files = Path.Combine(Path.GetTempPath(), "cr-tls-" + Guid.NewGuid().ToString("N"));
+        var credentials = CustomResources.Embedded.Security.LocalCertificateAuthority.Ensure(files, [], TimeProvider.System);
+        credentials.ServingCertificate.Dispose();
+        await using var server = await ServerProcess.StartAsync(
+            new Dictionary<string, string>
+            {
+                ["Server__Tls__Mode"] = "Files",
+                ["Server__Tls__CertificatePath"] = Path.Combine(files, "server.crt"),
+                ["Server__Tls__KeyPath"] = Path.Combine(files, "server.key"),
+            },
+            https: true);
+
+        using var authority = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(credentials.CertificateAuthorityPem);
+        using var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(authority);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return certificate is not null && chain.Build(certificate);
+            },
+        };
+        using var client = new HttpClient(handler);
+        Assert.Equal("ok", await client.GetStringAsync($"{server.BaseUrl}/healthz"));
+        Directory.Delete(files, recursive: true);
+    }
+
+    [Fact]
+    public async Task Files_mode_without_a_certificate_path_stops_with_one_clear_line()
+    {
+        var (exit, output) = await ServerProcess.RunToExitAsync(new Dictionary<string, string> { ["Server__Tls__Mode"] = "Files" });
+        Assert.Equal(2, exit);
+        Assert.Contains("Cannot start: Server:Tls:CertificatePath is required", output, StringComparison.Ordinal);
     }
 }
 
