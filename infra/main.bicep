@@ -22,6 +22,12 @@ param packageUrl string = ''
 @description('Origins allowed to call the API from a browser (platform CORS).')
 param corsAllowedOrigins array = []
 
+@description('Audience of the API\'s Microsoft Entra ID app registration (its Application ID URI or client id). Empty: Entra ID sign-in is off.')
+param entraAudience string = ''
+
+@description('Object ids of Entra ID groups (or app roles as role:<name>) that are cluster admins of the API.')
+param adminGroups array = []
+
 @description('Tags applied to every resource.')
 param tags object = {}
 
@@ -108,6 +114,9 @@ module functionApp 'modules/functionapp.bicep' = {
     cosmosLeasesContainerName: cosmos.outputs.leasesContainerName
     eventGridTopicEndpoint: eventGrid.outputs.endpoint
     corsAllowedOrigins: corsAllowedOrigins
+    entraTenantId: tenant().tenantId
+    entraAudience: entraAudience
+    adminGroups: adminGroups
   }
 }
 

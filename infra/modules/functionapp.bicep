@@ -69,6 +69,15 @@ param eventGridTopicEndpoint string
 @description('Origins allowed to call the API from a browser; CORS is answered by the platform, not the app.')
 param corsAllowedOrigins array = []
 
+@description('Tenant whose Entra ID tokens the API accepts.')
+param entraTenantId string
+
+@description('Audience of the API\'s app registration; empty turns Entra ID sign-in off.')
+param entraAudience string = ''
+
+@description('Groups (Entra object ids, or role:<app role>) bound to cluster-admin at start.')
+param adminGroups array = []
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -113,7 +122,15 @@ var packageSettings = empty(packageUrl) ? {} : {
   WEBSITE_RUN_FROM_PACKAGE_BLOB_MI_RESOURCE_ID: identityId
 }
 
-var appSettings = union(baseSettings, packageSettings)
+// Sign-in with Entra ID (Authentication:EntraId) and the groups that administer the API (Authentication:AdminGroups).
+var entraSettings = empty(entraAudience) ? {} : {
+  Authentication__EntraId__TenantId: entraTenantId
+  Authentication__EntraId__Audiences__0: entraAudience
+}
+
+var adminGroupSettings = toObject(range(0, length(adminGroups)), i => 'Authentication__AdminGroups__${i}', i => string(adminGroups[i]))
+
+var appSettings = union(baseSettings, packageSettings, entraSettings, adminGroupSettings)
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: name

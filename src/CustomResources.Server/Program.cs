@@ -125,6 +125,7 @@ try
 
     await Bootstrap.EnsureDefaultNamespaceAsync(service, CancellationToken.None);
     await SecuritySetup.RefreshDefaultRolesAsync(app.Services, CancellationToken.None);
+    await SecuritySetup.EnsureAdminGroupsAsync(service, authentication.AdminGroups, CancellationToken.None);
     var embedded = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageOptions.Sqlite;
     if (authentication.Enabled && embedded && string.IsNullOrEmpty(customHandlerPort))
     {

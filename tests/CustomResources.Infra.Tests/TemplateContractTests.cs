@@ -133,6 +133,13 @@ public sealed class TemplateContractTests
         Assert.Equal("managedidentity", settings.GetProperty("AzureWebJobsStorage__credential").GetString());
         Assert.Equal("Cosmos", settings.GetProperty("Storage__Provider").GetString());
 
+        // Entra ID sign-in (tenant and audience) and the admin groups reach the app's Authentication section.
+        var text = Template.Value.RootElement.GetRawText();
+        foreach (var name in new[] { "Authentication__EntraId__TenantId", "Authentication__EntraId__Audiences__0", "Authentication__AdminGroups__" })
+        {
+            Assert.Contains(name, text, StringComparison.Ordinal);
+        }
+
         var site = Properties("Microsoft.Web/sites");
         Assert.True(site.GetProperty("httpsOnly").GetBoolean());
         Assert.True(site.GetProperty("siteConfig").TryGetProperty("cors", out _), "CORS is configured on the platform");

@@ -18,6 +18,12 @@ public sealed class AuthenticationOptions
     /// they get 401, except <c>/healthz</c>, <c>/livez</c>, <c>/readyz</c> and <c>/version</c>.
     /// </summary>
     public bool Anonymous { get; set; }
+
+    /// <summary>
+    /// Groups bound to <c>cluster-admin</c> at start (ClusterRoleBinding <c>customresources-admins</c>): how an Azure
+    /// deployment gets its first administrators, e.g. an Entra ID group's object id or <c>role:Admin</c>.
+    /// </summary>
+    public List<string> AdminGroups { get; set; } = [];
 }
 
 /// <summary>Configuration section <c>Server:Tls</c>.</summary>

@@ -113,6 +113,46 @@ public static partial class SecuritySetup
         return null;
     }
 
+    /// <summary>Binds <see cref="AuthenticationOptions.AdminGroups"/> to cluster-admin (created, or updated to the configured list).</summary>
+    public static async Task EnsureAdminGroupsAsync(ResourceService service, IReadOnlyList<string> groups, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        ArgumentNullException.ThrowIfNull(groups);
+        if (groups.Count == 0)
+        {
+            return;
+        }
+
+        var target = await service.ResolveAsync(RbacDefinitions.Group, RbacDefinitions.Version, RbacDefinitions.ClusterRoleBindingsResource, cancellationToken);
+        var subjects = new System.Text.Json.Nodes.JsonArray([.. groups.Select(g => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+        {
+            ["kind"] = "Group",
+            ["apiGroup"] = RbacDefinitions.Group,
+            ["name"] = g,
+        })]);
+        var binding = new System.Text.Json.Nodes.JsonObject
+        {
+            ["apiVersion"] = RbacDefinitions.ApiVersion,
+            ["kind"] = "ClusterRoleBinding",
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject { ["name"] = "customresources-admins" },
+            ["roleRef"] = new System.Text.Json.Nodes.JsonObject { ["apiGroup"] = RbacDefinitions.Group, ["kind"] = "ClusterRole", ["name"] = "cluster-admin" },
+            ["subjects"] = subjects,
+        };
+        try
+        {
+            await service.CreateAsync(target, null, binding, new WriteOptions(), cancellationToken);
+        }
+        catch (ApiException e) when (e.Reason == "AlreadyExists")
+        {
+            var current = await service.GetAsync(target, null, "customresources-admins", cancellationToken);
+            if (!System.Text.Json.Nodes.JsonNode.DeepEquals(current.Object["subjects"], subjects))
+            {
+                current.Object["subjects"] = subjects.DeepClone();
+                await service.ReplaceAsync(target, null, "customresources-admins", current.Object, new WriteOptions(), cancellationToken);
+            }
+        }
+    }
+
     /// <summary>Keeps the default roles current after definitions change (view and edit name every custom group).</summary>
     public static async Task RefreshDefaultRolesAsync(IServiceProvider services, CancellationToken cancellationToken)
     {
