@@ -16,7 +16,8 @@ public static class TokenCommand
           token create --subject NAME [--group GROUP]... [--namespace NS] [--ttl DURATION] [--kubeconfig FILE] [--server URL]
           token list
           token revoke ID
-        options common to all: --store PATH (the SQLite store; default Storage:Path)
+        options common to all: --store PATH (the SQLite store; default Storage:Path), and any setting as --Section:Key=value
+        (e.g. --Storage:Provider=Cosmos --Storage:Cosmos:AccountEndpoint=...)
         DURATION: e.g. 90m, 24h, 30d. With --kubeconfig, the server URL and CA come from admin.kubeconfig beside the
         store unless --server is given.
         """;
@@ -32,6 +33,11 @@ public static class TokenCommand
             if (args[i] == "--store" && i + 1 < args.Length)
             {
                 configuration.Add($"--Storage:Path={args[++i]}");
+            }
+            else if (args[i].StartsWith("--", StringComparison.Ordinal) && args[i].Contains(':', StringComparison.Ordinal) && args[i].Contains('=', StringComparison.Ordinal))
+            {
+                // Configuration in the server's own form, e.g. --Storage:Provider=Cosmos.
+                configuration.Add(args[i]);
             }
             else
             {
