@@ -20,7 +20,10 @@ function request()
   local name = string.format("%s-%d-%d", prefix, id, sent)
   local body = '{"apiVersion":"stable.example.com/v1","kind":"CronTab","metadata":{"name":"' .. name ..
     '","labels":{"app":"load"}},"spec":{"cronSpec":"*/5 * * * *","image":"registry.example.com/backup:1.2.3"}}'
-  return wrk.format("POST", nil, { ["Content-Type"] = "application/json" }, body)
+  -- wrk.format replaces wrk.headers when given a table: keep the ones from -H (the Authorization header).
+  local headers = { ["Content-Type"] = "application/json" }
+  for k, v in pairs(wrk.headers) do headers[k] = v end
+  return wrk.format("POST", nil, headers, body)
 end
 
 function response(status, headers, body)

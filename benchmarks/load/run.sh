@@ -4,6 +4,11 @@
 #   benchmarks/load/run.sh            # 15 s per phase, 32 connections, 2 wrk threads
 #   DURATION=30s benchmarks/load/run.sh
 #   PHASES=create benchmarks/load/run.sh   # only some phases
+#   AUTH=rbac|admin|off benchmarks/load/run.sh
+#        rbac (default): requests carry the token of a user whose rights come from a RoleBinding to "edit" in the
+#                        namespaces used, so every request pays authentication and a real RBAC decision;
+#        admin:          the admin token (system:masters: authenticated, RBAC short-circuits);
+#        off:            Authentication:Enabled=false (loopback only), the cost floor without identity.
 #
 # Builds the server in Release, starts it on a free 127.0.0.1 port with a fresh temp database and
 # Warning-level logs, defines the CronTab CRD from samples/, then measures:
@@ -27,6 +32,8 @@ THREADS="${THREADS:-2}"
 LIST_OBJECTS="${LIST_OBJECTS:-100}"
 PHASES="${PHASES:-healthz create get list hooked}"   # a subset, e.g. PHASES=create, for quick A/B comparisons
 RESULTS_DIR="${RESULTS_DIR:-}"
+AUTH="${AUTH:-rbac}"
+case "$AUTH" in rbac|admin|off) ;; *) echo "AUTH must be rbac, admin or off (got $AUTH)" >&2; exit 2 ;; esac
 
 case "$DURATION" in
   [1-9]s|[1-5][0-9]s|60s) ;;
@@ -78,6 +85,7 @@ base="http://127.0.0.1:$port"
 echo "== starting the server on $base"
 mkdir -p "$work/db"
 Storage__Path="$work/db/customresources.db" \
+Authentication__Enabled="$([ "$AUTH" = off ] && echo false || echo true)" \
 Logging__LogLevel__Default=Warning \
 Outbound__AllowedHosts__0=127.0.0.1 \
 ASPNETCORE_ENVIRONMENT=Production \
@@ -91,8 +99,15 @@ for i in $(seq 1 120); do
   sleep 0.5
 done
 
+# Set-up runs as the admin (the kubeconfig the server wrote beside its store); the phases as $AUTH says.
+admin_token=""
+if [ "$AUTH" != off ]; then
+  admin_token=$(sed -n 's/^ *token: "\(.*\)"$/\1/p' "$work/db/admin.kubeconfig")
+fi
+auth_header() { [ -n "$1" ] && echo "Authorization: Bearer $1" || echo "X-No-Auth: 1"; }
+
 post() { # post URL CONTENT-TYPE DATA-ARG -> prints the HTTP status
-  curl -sS -m 10 -o "$results/last-response.json" -w '%{http_code}' -X POST "$1" -H "Content-Type: $2" --data-binary "$3"
+  curl -sS -m 10 -o "$results/last-response.json" -w '%{http_code}' -X POST "$1" -H "Content-Type: $2" -H "$(auth_header "$admin_token")" --data-binary "$3"
 }
 expect_201() { local status="$1" what="$2"; [ "$status" = 201 ] || { echo "$what: HTTP $status"; cat "$results/last-response.json"; echo; exit 1; }; }
 
@@ -107,22 +122,31 @@ expect_201 "$(post "$base/api/v1/namespaces" application/json '{"apiVersion":"v1
 for i in $(seq 1 "$LIST_OBJECTS"); do
   expect_201 "$(post "$crontabs/bench-list/crontabs" application/json "$(object "item-$i")")" "list object $i"
 done
-listed=$(curl -fsS -m 10 "$crontabs/bench-list/crontabs" | grep -o '"kind":"CronTab"' | wc -l)
+load_token="$admin_token"
+if [ "$AUTH" = rbac ]; then
+  load_token=$(dotnet "$server_dll" token create --subject bench-user --store "$work/db/customresources.db" 2>/dev/null | tail -n 1)
+  for ns in default bench-list; do
+    binding='{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"RoleBinding","metadata":{"name":"bench-edit"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"edit"},"subjects":[{"kind":"User","name":"bench-user","apiGroup":"rbac.authorization.k8s.io"}]}'
+    expect_201 "$(post "$base/apis/rbac.authorization.k8s.io/v1/namespaces/$ns/rolebindings" application/json "$binding")" "role binding in $ns"
+  done
+fi
+load_header="$(auth_header "$load_token")"
+listed=$(curl -fsS -m 10 -H "$load_header" "$crontabs/bench-list/crontabs" | grep -o '"kind":"CronTab"' | wc -l)
 [ "$listed" -eq "$LIST_OBJECTS" ] || { echo "expected $LIST_OBJECTS objects in bench-list, listed $listed" >&2; exit 1; }
 
 run_wrk() { # run_wrk NAME [wrk args...]
   local name="$1"; shift
   echo "== $name: wrk -t$THREADS -c$CONNECTIONS -d$DURATION --latency $*   (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-  timeout $((seconds + 60)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency "$@" | tee "$results/$name.txt"
+  timeout $((seconds + 60)) wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" --timeout 10s --latency -H "$load_header" "$@" | tee "$results/$name.txt"
   echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a "$results/$name.txt"
 }
 
 # Warm-up (not reported): JIT, tiered compilation and connection pools settle before anything is measured.
 echo "== warm-up: 3 s each of create, get and list (not reported)"
 for url in "$crontabs/default/crontabs/bench-get" "$crontabs/bench-list/crontabs"; do
-  timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s --timeout 10s "$url" >/dev/null
+  timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s --timeout 10s -H "$load_header" "$url" >/dev/null
 done
-timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s --timeout 10s -s benchmarks/load/create.lua "$crontabs/default/crontabs" -- "warm$$" >/dev/null
+timeout 60 wrk -t"$THREADS" -c"$CONNECTIONS" -d3s --timeout 10s -H "$load_header" -s benchmarks/load/create.lua "$crontabs/default/crontabs" -- "warm$$" >/dev/null
 
 for phase in $PHASES; do
   case "$phase" in
@@ -137,7 +161,7 @@ for phase in $PHASES; do
       for _ in $(seq 1 50); do (exec 3<>"/dev/tcp/127.0.0.1/$hook_port") 2>/dev/null && break; sleep 0.1; done
       hook='{"apiVersion":"admissionregistration.k8s.io/v1","kind":"ValidatingWebhookConfiguration","metadata":{"name":"bench-allow"},"webhooks":[{"name":"allow.bench.example.com","clientConfig":{"url":"http://127.0.0.1:'"$hook_port"'/validate"},"rules":[{"operations":["CREATE"],"apiGroups":["stable.example.com"],"apiVersions":["v1"],"resources":["crontabs"]}],"failurePolicy":"Fail","sideEffects":"None","admissionReviewVersions":["v1"]}]}'
       expect_201 "$(post "$base/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations" application/json "$hook")" "webhook registration"
-      timeout 30 wrk -t1 -c1 -d3s --timeout 10s -s benchmarks/load/create.lua "$crontabs/default/crontabs" -- "hookwarm$$" >/dev/null
+      timeout 30 wrk -t1 -c1 -d3s --timeout 10s -H "$load_header" -s benchmarks/load/create.lua "$crontabs/default/crontabs" -- "hookwarm$$" >/dev/null
       THREADS=1 CONNECTIONS=1 run_wrk hooked-c1 -s benchmarks/load/create.lua "$crontabs/default/crontabs" -- "hook$$" ;;
     *) echo "unknown phase $phase (healthz, create, get, list, hooked)" >&2; exit 2 ;;
   esac
@@ -152,7 +176,7 @@ field() { # field FILE PATTERN -> the value after the pattern
   awk -v p="$2" '$1 == p { print $2; exit }' "$1"
 }
 echo
-echo "== summary ($CONNECTIONS connections, $THREADS threads, $DURATION each; list = $LIST_OBJECTS objects, no limit)"
+echo "== summary ($CONNECTIONS connections, $THREADS threads, $DURATION each; list = $LIST_OBJECTS objects, no limit; AUTH=$AUTH)"
 printf '%-10s %10s %10s %10s %10s %10s %10s\n' phase 'req/s' p50 p90 p99 errors non-2xx
 for name in healthz create get list create-c1 hooked-c1; do
   f="$results/$name.txt"

@@ -41,8 +41,8 @@ public sealed class RbacAuthorizer(IObjectStore store)
             return AuthorizationDecision.Allow($"allowed by group \"{UserInfo.MastersGroup}\"");
         }
 
-        var errors = new List<string>();
-        foreach (var grant in await GrantsAsync(user, request.Namespace, errors, cancellationToken))
+        var (grants, errors) = await CachedGrantsAsync(user, request.Namespace, cancellationToken);
+        foreach (var grant in grants)
         {
             if (grant.Rules.Any(r => r.Allows(request)))
             {
@@ -56,6 +56,25 @@ public sealed class RbacAuthorizer(IObjectStore store)
             1 => $"RBAC: {errors[0]}",
             _ => $"RBAC: [{string.Join(", ", errors)}]",
         });
+    }
+
+    /// <summary>
+    /// The grants of <paramref name="user"/> in <paramref name="ns"/>, reused while the RBAC objects behind them are
+    /// (when reading through an <see cref="RbacReadCache"/>): resolving bindings, roles and aggregation is the costly
+    /// part of a decision, matching a request against the rules is cheap.
+    /// </summary>
+    private async Task<(IReadOnlyList<RbacGrant> Grants, IReadOnlyList<string> Errors)> CachedGrantsAsync(UserInfo user, string ns, CancellationToken cancellationToken)
+    {
+        async Task<(IReadOnlyList<RbacGrant>, IReadOnlyList<string>)> ComputeAsync()
+        {
+            var errors = new List<string>();
+            var grants = await GrantsAsync(user, ns, errors, cancellationToken);
+            return (grants, errors);
+        }
+
+        return store is RbacReadCache cache
+            ? await cache.MemoizeAsync($"grants|{user.Name}|{string.Join(',', user.Groups)}|{ns}", ComputeAsync)
+            : await ComputeAsync();
     }
 
     /// <summary>

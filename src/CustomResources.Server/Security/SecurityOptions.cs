@@ -24,6 +24,13 @@ public sealed class AuthenticationOptions
     /// deployment gets its first administrators, e.g. an Entra ID group's object id or <c>role:Admin</c>.
     /// </summary>
     public List<string> AdminGroups { get; set; } = [];
+
+    /// <summary>
+    /// How long roles and bindings read for authorization are reused (0–60 s). Changes made through this instance apply
+    /// from the next request regardless; changes made through another instance sharing the store within this time.
+    /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(0.0, 60.0, ErrorMessage = "Authentication:RbacCacheSeconds must be between 0 and 60.")]
+    public double RbacCacheSeconds { get; set; } = 1.0;
 }
 
 /// <summary>Configuration section <c>Server:Tls</c>.</summary>

@@ -19,10 +19,14 @@ public static partial class SecuritySetup
 
     public static IServiceCollection AddSecurity(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddOptions<AuthenticationOptions>().Bind(configuration.GetSection(AuthenticationOptions.Section)).ValidateOnStart();
+        services.AddOptions<AuthenticationOptions>().Bind(configuration.GetSection(AuthenticationOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<TlsOptions>().Bind(configuration.GetSection(TlsOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IBearerAuthenticator, ServerTokenAuthenticator>());
-        services.AddSingleton(sp => new RbacAuthorizer(sp.GetRequiredService<IObjectStore>()));
+        services.AddSingleton(sp => new RbacReadCache(
+            sp.GetRequiredService<IObjectStore>(),
+            sp.GetRequiredService<TimeProvider>(),
+            TimeSpan.FromSeconds(sp.GetRequiredService<IOptions<AuthenticationOptions>>().Value.RbacCacheSeconds)));
+        services.AddSingleton(sp => new RbacAuthorizer(sp.GetRequiredService<RbacReadCache>()));
         services.AddSingleton(sp => new RbacEscalationGuard(sp.GetRequiredService<RbacAuthorizer>()));
         services.AddSingleton<IWriteGuard, RbacWriteGuard>();
         services.AddSingleton<IWriteValidator, RbacObjectValidator>();
@@ -159,6 +163,7 @@ public static partial class SecuritySetup
         try
         {
             await RbacBootstrap.EnsureDefaultsAsync(services.GetRequiredService<ResourceService>(), cancellationToken);
+            services.GetRequiredService<RbacReadCache>().Invalidate();
         }
         catch (ApiException e) when (e.Code == 409)
         {
