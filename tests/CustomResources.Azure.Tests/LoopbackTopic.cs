@@ -101,8 +101,17 @@ public sealed class LoopbackTopic : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // Managed HttpListener on Linux can fail to unregister a prefix whose port another listener took since;
+            // the listener is stopped either way.
+        }
+
         await _loop;
     }
 }

@@ -196,8 +196,17 @@ public sealed class LoopbackTenant : IDisposable
 
     public void Dispose()
     {
-        _listener.Stop();
-        _listener.Close();
+        try
+        {
+            _listener.Stop();
+            _listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // Managed HttpListener on Linux can fail to unregister a prefix whose port another listener took since;
+            // the listener is stopped either way.
+        }
+
         _loop.Wait(TimeSpan.FromSeconds(5));
         lock (_gate)
         {
