@@ -435,8 +435,8 @@ public sealed partial class AciModuleRuntime : IModuleRuntime
     }
 
     /// <summary>
-    /// A runtime failure for an ARM error: 408, 409 (another operation in progress), 429, 5xx, network errors and timeouts are
-    /// retryable; other 4xx (bad request, quota, 401/403) are not, and carry ARM's error code and message. Null for caller cancellation.
+    /// A runtime failure for an ARM error: 408, 409 (another operation in progress; not a quota conflict), 429, 5xx, network errors
+    /// and timeouts are retryable; other 4xx (bad request, quota, 401/403) are not, and carry ARM's error code and message. Null for caller cancellation.
     /// </summary>
     private static ModuleRuntimeException? Classify(Exception e, string doing, CancellationToken cancellationToken)
     {
@@ -448,7 +448,7 @@ public sealed partial class AciModuleRuntime : IModuleRuntime
                 return null;
             case RequestFailedException { Status: 0 } failed:
                 return new ModuleRuntimeException($"Azure Resource Manager could not be reached while {doing}: {failed.InnerException?.Message ?? failed.Message}", retryable: true, e);
-            case RequestFailedException { Status: 408 or 409 or 429 or >= 500 } failed:
+            case RequestFailedException failed when IsTransient(failed):
                 return new ModuleRuntimeException($"Azure Resource Manager answered {failed.Status} while {doing}: {ArmMessage(failed)}", retryable: true, e);
             case RequestFailedException failed:
                 return new ModuleRuntimeException($"Azure Resource Manager refused {doing} ({failed.Status}): {ArmMessage(failed)}", retryable: false, e);
@@ -461,6 +461,21 @@ public sealed partial class AciModuleRuntime : IModuleRuntime
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// 408, 429 and 5xx, and 409 unless it is a quota conflict (409 otherwise means another operation on the group is in
+    /// progress, e.g. a delete or an earlier update).
+    /// </summary>
+    private static bool IsTransient(RequestFailedException e)
+    {
+        if (e.Status == 409)
+        {
+            var text = ArmMessage(e);
+            return !text.Contains("quota", StringComparison.OrdinalIgnoreCase) && !text.Contains("limit", StringComparison.OrdinalIgnoreCase);
+        }
+
+        return e.Status is 408 or 429 or >= 500;
     }
 
     /// <summary>ARM's error code and message from the response body (<c>{"error":{"code","message"}}</c>), without request details.</summary>

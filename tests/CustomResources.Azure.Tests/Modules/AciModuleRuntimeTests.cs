@@ -20,6 +20,8 @@ public sealed class AciModuleRuntimeTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _arm.DisposeAsync();
 
+    private readonly CapturingLogger _log = new();
+
     private AciModuleRuntime Runtime(Action<AciModuleRuntimeOptions>? configure = null)
     {
         var options = new AciModuleRuntimeOptions
@@ -33,7 +35,7 @@ public sealed class AciModuleRuntimeTests : IAsyncLifetime
         };
         configure?.Invoke(options);
         Assert.True(new AciModuleRuntimeOptionsValidator().Validate(null, options).Succeeded);
-        return new AciModuleRuntime(AciModuleRuntime.CreateArmClient(options, _credential, _arm.Configure), options);
+        return new AciModuleRuntime(AciModuleRuntime.CreateArmClient(options, _credential, _arm.Configure), options, _log);
     }
 
     private static ModuleWorkload Workload(string uid = "uid-1", string image = "registry.example.com/modules/redis:1.2.0", string? cpu = "500m", string? memory = "512Mi", Dictionary<string, string>? environment = null) =>
@@ -292,7 +294,8 @@ public sealed class AciModuleRuntimeTests : IAsyncLifetime
 
     [Theory]
     [InlineData("PUT", HttpStatusCode.BadRequest, "InvalidImageName", "The image name 'Bad Image' is invalid.", false)]
-    [InlineData("PUT", HttpStatusCode.Conflict, "ContainerGroupQuotaReached", "Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'StandardCores' exceeded.", true)]
+    [InlineData("PUT", HttpStatusCode.Conflict, "ContainerGroupQuotaReached", "Resource type 'Microsoft.ContainerInstance/containerGroups' container group quota 'StandardCores' exceeded.", false)]
+    [InlineData("PUT", HttpStatusCode.Conflict, "AnotherOperationInProgress", "Another operation on this or dependent resource is in progress.", true)]
     [InlineData("PUT", HttpStatusCode.Forbidden, "AuthorizationFailed", "The client '1234' does not have authorization to perform action 'Microsoft.ContainerInstance/containerGroups/write'.", false)]
     [InlineData("GET", HttpStatusCode.Unauthorized, "InvalidAuthenticationToken", "The access token is invalid.", false)]
     [InlineData("PUT", HttpStatusCode.TooManyRequests, "TooManyRequests", "Too many requests.", true)]
@@ -312,9 +315,9 @@ public sealed class AciModuleRuntimeTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Quota_exceeded_as_a_bad_request_is_not_retryable()
+    public async Task A_capacity_refusal_as_a_bad_request_is_not_retryable()
     {
-        // ARM reports exhausted regional core quota for Container Instances as 400 (not 409).
+        // A 4xx is terminal for this runtime; a later spec change (or an operator) retries.
         _arm.Faults.Add(new ArmFault("PUT", HttpStatusCode.BadRequest, "ServiceUnavailable", "The requested resource is not available in the location 'westeurope' at this moment."));
 
         var error = await Assert.ThrowsAsync<ModuleRuntimeException>(() => Runtime().EnsureRunningAsync(Workload(), CancellationToken.None));
@@ -433,4 +436,35 @@ public sealed class AciModuleRuntimeTests : IAsyncLifetime
         Assert.NotEqual(AciModuleRuntime.ContainerGroupName("a-b", "c"), AciModuleRuntime.ContainerGroupName("a", "b-c"));
         Assert.NotEqual(AciModuleRuntime.ContainerGroupName("team-a", "redis"), AciModuleRuntime.ContainerGroupName("team-b", "redis"));
     }
+
+    [Fact]
+    public async Task Logs_name_the_group_and_the_reason_but_no_secret()
+    {
+        var runtime = Runtime();
+        await runtime.EnsureRunningAsync(Workload(), CancellationToken.None);
+        await runtime.EnsureRunningAsync(Workload(uid: "uid-2"), CancellationToken.None);
+        await runtime.RemoveAsync("team-a", "redis", CancellationToken.None);
+
+        var log = string.Join("\n", _log.Lines);
+        Assert.Contains($"Creating or updating container group {GroupName} for module team-a/redis: missing", log, StringComparison.Ordinal);
+        Assert.Contains("a different uid", log, StringComparison.Ordinal);
+        Assert.Contains($"Deleted container group {GroupName}", log, StringComparison.Ordinal);
+        Assert.DoesNotContain(ModuleToken, log, StringComparison.Ordinal);
+        Assert.DoesNotContain(RegistryPassword, log, StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Keeps every formatted log line.</summary>
+public sealed class CapturingLogger : Microsoft.Extensions.Logging.ILogger<AciModuleRuntime>
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<string> _lines = new();
+
+    public IReadOnlyList<string> Lines => [.. _lines];
+
+    public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+    public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+    public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+        _lines.Enqueue(formatter(state, exception) + (exception is null ? "" : " " + exception));
 }
