@@ -268,3 +268,15 @@ internal sealed class ModuleBehaviour
     private static int Int(string? value, int fallback) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var parsed) ? parsed : fallback;
 }
+
+/// <summary>Creates <see cref="ModuleBehaviour"/> at start, so uptime and <c>MODULE_HEALTHY_AFTER_SECONDS</c> count from start, not from the first request.</summary>
+internal sealed class StartClock(ModuleBehaviour module) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        _ = module.StartedAt;
+        return Task.CompletedTask;
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}

@@ -17,6 +17,7 @@ var port = builder.Configuration["PORT"] is { Length: > 0 } p ? p : "8080";
 builder.WebHost.UseUrls($"http://{(host.Contains(':', StringComparison.Ordinal) ? $"[{host}]" : host)}:{port}");
 builder.Services.AddSingleton(TimeProvider.System);
 builder.Services.AddSingleton<ModuleBehaviour>();
+builder.Services.AddHostedService<StartClock>();
 
 var app = builder.Build();
 
