@@ -35,6 +35,26 @@ public sealed class LocalProcessModuleRuntimeTests : IDisposable
     }
 
     [Fact]
+    public async Task The_image_entry_environment_applies_and_the_workload_environment_wins_over_it()
+    {
+        var options = new LocalModuleRuntimeOptions { StatePath = StatePath };
+        options.Images.Add(new LocalModuleImage
+        {
+            Image = ReferenceModuleHost.Image,
+            Command = ReferenceModuleHost.DotnetHost(),
+            Arguments = [ReferenceModuleHost.AssemblyPath()],
+            Environment = { ["CUSTOMRESOURCES_API_URL"] = "http://from-the-image-entry/", ["CUSTOMRESOURCES_TOKEN"] = "image-token" },
+        });
+        var runtime = Track(new LocalProcessModuleRuntime(options));
+        var workload = Workload(name: "env") with { Environment = new Dictionary<string, string> { ["CUSTOMRESOURCES_API_URL"] = "https://from-the-workload/" } };
+
+        var health = await HealthAsync(await runtime.EnsureRunningAsync(workload, CancellationToken.None));
+
+        Assert.True((bool)health["apiConfigured"]!, "the token of the image entry reaches the module");
+        Assert.Equal("https://from-the-workload/", (string?)health["apiUrl"]);
+    }
+
+    [Fact]
     public async Task Ensuring_twice_keeps_the_same_process()
     {
         var runtime = NewRuntime();

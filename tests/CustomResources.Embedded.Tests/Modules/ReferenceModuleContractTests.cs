@@ -210,6 +210,18 @@ public sealed class ReferenceModuleContractTests : IDisposable
     }
 
     [Fact]
+    public async Task A_delay_holds_the_answer_to_that_path()
+    {
+        var client = Client(("MODULE_DELAY_PATH", "/sleep"), ("MODULE_DELAY_MS", "300"));
+
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        var (status, _) = await PostAsync(client, "/sleep", "{}");
+
+        Assert.Equal(HttpStatusCode.OK, status);
+        Assert.True(watch.Elapsed >= TimeSpan.FromMilliseconds(280), $"answered after {watch.Elapsed}");
+    }
+
+    [Fact]
     public async Task A_malformed_control_request_is_refused_with_a_message()
     {
         var client = Client();
