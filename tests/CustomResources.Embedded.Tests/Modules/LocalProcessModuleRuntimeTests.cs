@@ -37,15 +37,11 @@ public sealed class LocalProcessModuleRuntimeTests : IDisposable
     [Fact]
     public async Task The_image_entry_environment_applies_and_the_workload_environment_wins_over_it()
     {
-        var options = new LocalModuleRuntimeOptions { StatePath = StatePath };
-        options.Images.Add(new LocalModuleImage
+        var runtime = NewRuntime(image =>
         {
-            Image = ReferenceModuleHost.Image,
-            Command = ReferenceModuleHost.DotnetHost(),
-            Arguments = [ReferenceModuleHost.AssemblyPath()],
-            Environment = { ["CUSTOMRESOURCES_API_URL"] = "http://from-the-image-entry/", ["CUSTOMRESOURCES_TOKEN"] = "image-token" },
+            image.Environment["CUSTOMRESOURCES_API_URL"] = "http://from-the-image-entry/";
+            image.Environment["CUSTOMRESOURCES_TOKEN"] = "image-token";
         });
-        var runtime = Track(new LocalProcessModuleRuntime(options));
         var workload = Workload(name: "env") with { Environment = new Dictionary<string, string> { ["CUSTOMRESOURCES_API_URL"] = "https://from-the-workload/" } };
 
         var health = await HealthAsync(await runtime.EnsureRunningAsync(workload, CancellationToken.None));
@@ -219,16 +215,18 @@ public sealed class LocalProcessModuleRuntimeTests : IDisposable
         directory.Dispose();
     }
 
-    private LocalProcessModuleRuntime NewRuntime()
+    private LocalProcessModuleRuntime NewRuntime(Action<LocalModuleImage>? configure = null)
     {
-        var options = new LocalModuleRuntimeOptions { StatePath = StatePath };
-        options.Images.Add(new LocalModuleImage
+        var image = new LocalModuleImage
         {
             Image = ReferenceModuleHost.Image,
             Command = ReferenceModuleHost.DotnetHost(),
             Arguments = [ReferenceModuleHost.AssemblyPath()],
             WorkingDirectory = directory.Path,
-        });
+        };
+        configure?.Invoke(image);
+        var options = new LocalModuleRuntimeOptions { StatePath = StatePath };
+        options.Images.Add(image);
         return Track(new LocalProcessModuleRuntime(options));
     }
 

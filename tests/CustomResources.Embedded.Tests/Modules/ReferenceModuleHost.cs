@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using System.Reflection;
 using System.Text.Json.Nodes;
 
 namespace CustomResources.Embedded.Tests.Modules;
@@ -14,27 +13,9 @@ internal static class ReferenceModuleHost
     public static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
 
     /// <summary>The built ReferenceModule.dll (samples/modules/ReferenceModule/bin/<c>Configuration</c>/net10.0/).</summary>
-    public static string AssemblyPath()
-    {
-        var path = typeof(ReferenceModuleHost).Assembly
-            .GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "ReferenceModulePath")
-            .Value;
-        Assert.True(File.Exists(path), $"the reference module is not built at '{path}'");
-        return path!;
-    }
+    public static string AssemblyPath() => BuiltExecutables.AssemblyPath("ReferenceModulePath");
 
-    /// <summary>The dotnet host running the tests (the module is a framework-dependent assembly).</summary>
-    public static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-        {
-            return host;
-        }
-
-        var current = Environment.ProcessPath;
-        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
-    }
+    public static string DotnetHost() => BuiltExecutables.DotnetHost();
 
     /// <summary>Polls <c>GET /health</c> until it answers 200; returns its body.</summary>
     public static async Task<JsonObject> WaitHealthyAsync(Uri baseAddress, TimeSpan? timeout = null)
