@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using CustomResources.Core.Storage;
@@ -63,13 +62,13 @@ public sealed partial class SqliteObjectStoreDurabilityTests : IDisposable
         var enough = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var errors = new System.Text.StringBuilder();
 
-        var start = new ProcessStartInfo(DotnetHost())
+        var start = new ProcessStartInfo(BuiltExecutables.DotnetHost())
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(ProbePath());
+        start.ArgumentList.Add(BuiltExecutables.AssemblyPath("CrashProbePath"));
         start.ArgumentList.Add(DatabasePath);
 
         using var probe = new Process { StartInfo = start };
@@ -151,28 +150,6 @@ public sealed partial class SqliteObjectStoreDurabilityTests : IDisposable
         ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = "ns" },
         ["spec"] = new JsonObject { ["value"] = value },
     };
-
-    private static string ProbePath()
-    {
-        var path = typeof(SqliteObjectStoreDurabilityTests).Assembly
-            .GetCustomAttributes<AssemblyMetadataAttribute>()
-            .Single(a => a.Key == "CrashProbePath")
-            .Value;
-        Assert.True(File.Exists(path), $"the crash probe is not built at '{path}'");
-        return path!;
-    }
-
-    /// <summary>The dotnet host running the tests (the probe is a framework-dependent assembly).</summary>
-    private static string DotnetHost()
-    {
-        if (Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host))
-        {
-            return host;
-        }
-
-        var current = Environment.ProcessPath;
-        return current is not null && Path.GetFileNameWithoutExtension(current) == "dotnet" ? current : "dotnet";
-    }
 
     [GeneratedRegex(@"^committed (probe-\d{8})$")]
     private static partial Regex CommittedLine();
