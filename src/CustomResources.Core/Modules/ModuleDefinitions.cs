@@ -102,20 +102,15 @@ public static class ModuleDefinitions
         }
         """;
 
+    // Only the envelope: ModuleFiles checks the file's fields itself (every problem once, unknown fields as errors, not pruned).
     private const string ModuleFileSchema = """
         {
           "type": "object",
-          "x-kubernetes-preserve-unknown-fields": true,
-          "properties": {
-            "kind": { "type": "string" },
-            "metadata": { "type": "object", "x-kubernetes-preserve-unknown-fields": true },
-            "config": { "type": "array", "items": { "type": "object", "x-kubernetes-preserve-unknown-fields": true } },
-            "spec": { "type": "object", "x-kubernetes-preserve-unknown-fields": true }
-          }
+          "description": "A module file (kind Custom): metadata, config and spec",
+          "x-kubernetes-preserve-unknown-fields": true
         }
         """;
 
-    // The module file's own fields are checked by ModuleFiles (which reports unknown fields as errors, not warnings).
     private static JsonObject ModuleDefinitionSchema() => Envelope(new JsonObject { ["spec"] = Node(ModuleFileSchema) }, required: "spec");
 
     private static JsonObject WorkspaceSchema() => Envelope(

@@ -18,7 +18,7 @@ namespace CustomResources.Core.Modules;
 /// <c>status.resolvedConfig</c>, or the old config when the reconciler has not resolved one yet). All problems are one 422.</item>
 /// <item>A file asking for the <c>controller</c> permission may be used only by the server itself (no user) or a member
 /// of <c>system:masters</c> (403 otherwise): such a module gets cluster-wide credentials.</item>
-/// <item>An httpURL file is recorded in annotations (<see cref="ModuleDefinitions.SourceFileAnnotation"/>, at most
+/// <item>An httpURL file is fetched once: updates that keep the URL reuse the recorded file. It is recorded in annotations (<see cref="ModuleDefinitions.SourceFileAnnotation"/>, at most
 /// <see cref="MaxRecordedFileBytes"/>, and its SHA-256 in <see cref="ModuleDefinitions.SourceSha256Annotation"/>), so
 /// the reconciler runs exactly the file that was validated and can detect drift at the URL. Users cannot set or change
 /// these annotations: the guard owns them.</item>
@@ -85,7 +85,7 @@ public sealed class ModuleWriteGuard(IObjectStore store, IModuleFileFetcher fetc
         var errors = new List<FieldError>();
         await CheckWorkspaceReferenceAsync(ns, obj, old, errors, cancellationToken);
 
-        var source = await LoadForWriteAsync(obj, errors, cancellationToken);
+        var source = await LoadForWriteAsync(obj, old, errors, cancellationToken);
         if (source.File is { } file)
         {
             var previous = PreviousResolvedConfig(file, old);
@@ -138,7 +138,7 @@ public sealed class ModuleWriteGuard(IObjectStore store, IModuleFileFetcher fetc
     }
 
     /// <summary>The module file of a Module being written: parsed from raw, read from a ModuleDefinition, or fetched.</summary>
-    private async Task<(ModuleFile? File, string? FetchedText)> LoadForWriteAsync(JsonObject obj, List<FieldError> errors, CancellationToken cancellationToken)
+    private async Task<(ModuleFile? File, string? FetchedText)> LoadForWriteAsync(JsonObject obj, JsonObject? old, List<FieldError> errors, CancellationToken cancellationToken)
     {
         var source = obj["spec"]?["source"] as JsonObject;
         if (source?["httpURL"] is not { } urlNode)
@@ -156,15 +156,25 @@ public sealed class ModuleWriteGuard(IObjectStore store, IModuleFileFetcher fetc
             return (null, null);
         }
 
+        // Fetched once: while the URL stays the same, updates (e.g. of config) keep using the file recorded when it was
+        // first written, so a change at the URL never slips in unnoticed. A new URL (a version in it, a query) fetches anew.
         string fetched;
-        try
+        if (ObjectMetadata.GetString(old?["spec"]?["source"]?["httpURL"]) == text
+            && ObjectMetadata.GetString(old?["metadata"]?["annotations"]?[ModuleDefinitions.SourceFileAnnotation]) is { } recorded)
         {
-            fetched = await fetcher.FetchAsync(url, cancellationToken);
+            fetched = recorded;
         }
-        catch (Exception e) when (e is ModuleFileFetchException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+        else
         {
-            errors.Add(FieldError.Invalid(field, urlNode, $"the module file could not be fetched: {e.Message}"));
-            return (null, null);
+            try
+            {
+                fetched = await fetcher.FetchAsync(url, cancellationToken);
+            }
+            catch (Exception e) when (e is ModuleFileFetchException or HttpRequestException || (e is OperationCanceledException && !cancellationToken.IsCancellationRequested))
+            {
+                errors.Add(FieldError.Invalid(field, urlNode, $"the module file could not be fetched: {e.Message}"));
+                return (null, null);
+            }
         }
 
         if (Encoding.UTF8.GetByteCount(fetched) > MaxRecordedFileBytes)

@@ -142,6 +142,29 @@ public sealed class ModuleWriteGuardTests
     }
 
     [Fact]
+    public async Task A_config_update_keeps_the_recorded_file_and_a_new_url_fetches_anew()
+    {
+        var world = await WorldWithWorkspaceAsync();
+        var first = CustomResources.Core.Serialization.Documents.WriteYaml(ConfiguredFile());
+        world.Fetcher.Files[Url] = first;
+        var stored = await world.ModuleAsync("dev", "app", new JsonObject { ["httpURL"] = Url }, new JsonObject { ["region"] = "eu" });
+
+        // The file at the URL changes (and would refuse the config): a config edit still uses what was recorded.
+        world.Fetcher.Files[Url] = CustomResources.Core.Serialization.Documents.WriteYaml(ModuleFileSamples.File());
+        stored["spec"]!["config"]!["r"] = 4;
+        var updated = await world.ReplaceAsync("modules", "dev", stored);
+        Assert.Equal(first, updated["metadata"]!["annotations"]![ModuleDefinitions.SourceFileAnnotation]!.GetValue<string>());
+        Assert.Single(world.Fetcher.Calls);
+
+        world.Fetcher.Files[Url + "?v=2"] = world.Fetcher.Files[Url];
+        updated["spec"]!["source"]!["httpURL"] = Url + "?v=2";
+        updated["spec"]!.AsObject().Remove("config");
+        var moved = await world.ReplaceAsync("modules", "dev", updated);
+        Assert.Equal(2, world.Fetcher.Calls.Count);
+        Assert.Equal(ModuleSources.Sha256(world.Fetcher.Files[Url]), moved["metadata"]!["annotations"]![ModuleDefinitions.SourceSha256Annotation]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_fetch_failure_is_a_validation_problem_of_the_url()
     {
         var world = await WorldWithWorkspaceAsync();
