@@ -50,5 +50,5 @@ public static class BuiltInDefinitions
     };
 
     public static IReadOnlyList<ResourceDefinition> All { get; } =
-        [Namespaces, CustomResourceDefinitions, MutatingWebhookConfigurations, ValidatingWebhookConfigurations, Events.EventDefinitions.Subscriptions, Events.EventDefinitions.DeadLetters, .. Security.RbacDefinitions.All, Authentication.TokenDefinitions.Tokens];
+        [Namespaces, CustomResourceDefinitions, MutatingWebhookConfigurations, ValidatingWebhookConfigurations, Events.EventDefinitions.Subscriptions, Events.EventDefinitions.DeadLetters, .. Security.RbacDefinitions.All, Authentication.TokenDefinitions.Tokens, .. Modules.ModuleDefinitions.All];
 }

@@ -83,7 +83,7 @@ public class DiscoveryDocumentsTests
     {
         var names = DiscoveryDocuments.AggregatedGroups(All())["items"]!.AsArray().Select(i => (string?)i!["metadata"]!["name"]).ToList();
 
-        Assert.Equal(["admissionregistration.k8s.io", "apiextensions.k8s.io", "authentication.customresources.io", "events.customresources.io", "rbac.authorization.k8s.io", "stable.example.com", "widgets.acme.io"], names);
+        Assert.Equal(["admissionregistration.k8s.io", "apiextensions.k8s.io", "authentication.customresources.io", "events.customresources.io", "modules.customresources.io", "rbac.authorization.k8s.io", "stable.example.com", "widgets.acme.io"], names);
     }
 
     [Fact]

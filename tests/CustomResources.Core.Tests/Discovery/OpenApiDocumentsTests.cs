@@ -20,7 +20,7 @@ public class OpenApiDocumentsTests
         var paths = OpenApiDocuments.Index(All())["paths"]!.AsObject();
 
         Assert.Equal(
-            ["api/v1", "apis/admissionregistration.k8s.io/v1", "apis/apiextensions.k8s.io/v1", "apis/apiextensions.k8s.io/v1beta1", "apis/authentication.customresources.io/v1", "apis/events.customresources.io/v1", "apis/rbac.authorization.k8s.io/v1", "apis/stable.example.com/v2", "apis/stable.example.com/v1", "apis/stable.example.com/v1beta1", "apis/widgets.acme.io/v1"],
+            ["api/v1", "apis/admissionregistration.k8s.io/v1", "apis/apiextensions.k8s.io/v1", "apis/apiextensions.k8s.io/v1beta1", "apis/authentication.customresources.io/v1", "apis/events.customresources.io/v1", "apis/modules.customresources.io/v1", "apis/rbac.authorization.k8s.io/v1", "apis/stable.example.com/v2", "apis/stable.example.com/v1", "apis/stable.example.com/v1beta1", "apis/widgets.acme.io/v1"],
             paths.Select(p => p.Key));
         var url = (string)paths["apis/stable.example.com/v1"]!["serverRelativeURL"]!;
         Assert.Matches("^/openapi/v3/apis/stable.example.com/v1\\?hash=[0-9A-F]{64}$", url);

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+using CustomResources.Core.Errors;
 using CustomResources.Core.Modules;
 
 namespace CustomResources.Core.Tests.Modules;
@@ -5,7 +7,19 @@ namespace CustomResources.Core.Tests.Modules;
 public class HibernationScheduleTests
 {
     // Weekdays: sleep at 19:00, wake at 07:00.
-    private static readonly HibernationSchedule Office = HibernationSchedule.Parse("0 19 * * 1-5", "0 7 * * 1-5", "Europe/Berlin");
+    private static readonly HibernationSchedule Office = Schedule("0 19 * * 1-5", "0 7 * * 1-5", "Europe/Berlin");
+
+    private static HibernationSchedule Schedule(string sleep, string wake, string? zone)
+    {
+        var node = new JsonObject { ["sleep"] = sleep, ["wake"] = wake };
+        if (zone is not null)
+        {
+            node["timeZone"] = zone;
+        }
+
+        var errors = new List<FieldError>();
+        return HibernationSchedule.Parse(node, "spec.hibernation", errors) ?? throw new FormatException(string.Join("; ", errors.Select(e => e.Field)));
+    }
 
     private static DateTimeOffset Berlin(int day, int hour, int minute = 0) => new(2026, 11, day, hour, minute, 0, TimeSpan.FromHours(1));
 
@@ -31,7 +45,7 @@ public class HibernationScheduleTests
     [Fact]
     public void A_dense_schedule_is_evaluated_quickly_and_correctly()
     {
-        var flapping = HibernationSchedule.Parse("0 * * * *", "30 * * * *", null);
+        var flapping = Schedule("0 * * * *", "30 * * * *", null);
         var now = new DateTimeOffset(2026, 11, 30, 10, 15, 0, TimeSpan.Zero);
         Assert.True(flapping.IsAsleep(now));
         Assert.False(flapping.IsAsleep(now.AddMinutes(20)));
@@ -40,7 +54,7 @@ public class HibernationScheduleTests
     [Fact]
     public void Before_either_has_ever_fired_the_schedule_wants_modules_awake()
     {
-        var never = HibernationSchedule.Parse("0 0 30 2 *", "0 0 31 2 *", null);
+        var never = Schedule("0 0 30 2 *", "0 0 31 2 *", null);
         Assert.False(never.IsAsleep(DateTimeOffset.UnixEpoch.AddYears(50)));
     }
 
@@ -50,7 +64,7 @@ public class HibernationScheduleTests
     [InlineData("0 19 * * *", "0 7 * * *", "Mars/Olympus", "timeZone")]
     public void A_bad_schedule_is_refused_naming_the_field(string sleep, string wake, string? zone, string field)
     {
-        var e = Assert.Throws<FormatException>(() => HibernationSchedule.Parse(sleep, wake, zone));
-        Assert.StartsWith(field, e.Message, StringComparison.Ordinal);
+        var e = Assert.Throws<FormatException>(() => Schedule(sleep, wake, zone));
+        Assert.Equal($"spec.hibernation.{field}", e.Message);
     }
 }
