@@ -6,6 +6,7 @@ using CustomResources.Core.Storage;
 using CustomResources.Embedded.Security;
 using CustomResources.Server;
 using CustomResources.Server.Http;
+using CustomResources.Server.Modules;
 using CustomResources.Server.Security;
 using Microsoft.Extensions.Options;
 
@@ -86,6 +87,7 @@ HttpAdmissionWebhookClient.AddAdmissionWebhooks(builder.Services);
 builder.Services.AddSingleton<DefinitionCatalog>();
 builder.Services.AddSingleton<ResourceService>();
 builder.Services.AddSingleton<WatchService>();
+builder.Services.AddModules(builder.Configuration, urls[0].Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal));
 builder.Services.AddSingleton<OakestraFacade>();
 builder.Services.AddSingleton<OakestraHooks>();
 builder.Services.AddSingleton(sp => new ServerInfo(sp.GetRequiredService<IOptions<ApiServerOptions>>().Value.KubernetesMinorVersion, "127.0.0.1"));

@@ -184,7 +184,12 @@ public static class ModuleDefinitions
                     "lastOperation": { "type": "string" },
                     "lastOperationTime": { "type": "string", "format": "date-time" },
                     "resolvedConfig": { "type": "object", "x-kubernetes-preserve-unknown-fields": true },
-                    "resolvedGeneration": { "type": "integer" }
+                    "resolvedGeneration": { "type": "integer" },
+                    "installedGeneration": { "type": "integer" },
+                    "installedHash": { "type": "string" },
+                    "failedGeneration": { "type": "integer" },
+                    "sleeping": { "type": "boolean" },
+                    "message": { "type": "string" }
                   }
                 }
                 """),

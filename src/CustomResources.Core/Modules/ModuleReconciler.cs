@@ -1,0 +1,383 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using CustomResources.Core.Errors;
+using CustomResources.Core.Objects;
+using CustomResources.Core.Storage;
+
+namespace CustomResources.Core.Modules;
+
+/// <summary>What one reconcile asks of the work list: done, try again later (counting an attempt), or look again at a time.</summary>
+public sealed record ReconcileOutcome(bool Retry, DateTimeOffset? RequeueAt, string Summary)
+{
+    public static ReconcileOutcome Done(string summary, DateTimeOffset? requeueAt = null) => new(false, requeueAt, summary);
+
+    public static ReconcileOutcome RetryLater(string summary) => new(true, null, summary);
+}
+
+/// <summary>Settings of <see cref="ModuleReconciler"/>.</summary>
+public sealed record ModuleReconcilerOptions
+{
+    /// <summary>How long to wait for a started module's <c>GET /health</c> before trying again later.</summary>
+    public TimeSpan HealthWait { get; init; } = TimeSpan.FromSeconds(15);
+
+    public TimeSpan HealthPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>Environment every module gets (the API base URL, for instance).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    public string OperatorVersion { get; init; } = ModuleFiles.OperatorVersion;
+}
+
+/// <summary>
+/// The level-triggered controller of Modules (controller-runtime's Reconcile): it reads the Module as it is now and takes
+/// the next step towards its desired state, recording progress in <c>status</c>, which only it writes.
+/// </summary>
+/// <remarks>
+/// Steps, each idempotent: add the uninstall finalizer; start the workload (the runtime reuses a running one); wait for
+/// <c>/health</c>; <c>POST /install</c> with the resolved config merged over the persisted metadata, once per version of
+/// what it is installed with (<c>status.installedHash</c>: source and resolved config); <c>/sleep</c> or <c>/resume</c>
+/// when the wanted hibernation (<c>spec.hibernated</c> or the schedule of the Module, else of its Workspace) differs from <c>status.sleeping</c>. On deletion:
+/// <c>/uninstall</c>, remove the workload, then the finalizer. Connection failures, timeouts and 5xx are retried by the
+/// caller with backoff; a 4xx is terminal for that generation (<c>status.failedGeneration</c>, phase Failed, the module's
+/// message) until the spec changes. A crash between a module call and the status write repeats that call on restart.
+/// </remarks>
+public sealed class ModuleReconciler(ResourceService service, IObjectStore store, IModuleRuntime runtime, IModuleClient client, TimeProvider clock, ModuleReconcilerOptions options)
+{
+    public const string Finalizer = "modules.customresources.io/uninstall";
+
+    /// <summary>Reconciles the Module <c>{namespace}/{name}</c>.</summary>
+    public async Task<ReconcileOutcome> ReconcileAsync(string key, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        var (ns, name) = slash > 0 ? (key[..slash], key[(slash + 1)..]) : ("", key);
+        var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
+        var stored = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
+        if (stored is null)
+        {
+            await runtime.RemoveAsync(ns, name, cancellationToken);
+            return ReconcileOutcome.Done("gone");
+        }
+
+        var module = stored.Object;
+        var metadata = (JsonObject)module["metadata"]!;
+        var finalizers = metadata["finalizers"] as JsonArray;
+        var hasFinalizer = finalizers?.Any(f => ObjectMetadata.GetString(f) == Finalizer) == true;
+        if (metadata["deletionTimestamp"] is not null)
+        {
+            return hasFinalizer ? await UninstallAsync(target, ns, name, module, cancellationToken) : ReconcileOutcome.Done("deleting");
+        }
+
+        if (!hasFinalizer)
+        {
+            var withFinalizer = (JsonObject)module.DeepClone();
+            var list = withFinalizer["metadata"]!["finalizers"] as JsonArray ?? [];
+            list.Add(Finalizer);
+            withFinalizer["metadata"]!["finalizers"] = list;
+            await service.ReplaceAsync(target, ns, name, withFinalizer, new WriteOptions(), cancellationToken);
+            return ReconcileOutcome.Done("finalizer added", clock.GetUtcNow());
+        }
+
+        var generation = Integer(metadata["generation"]) ?? 1;
+        var status = module["status"] as JsonObject ?? new JsonObject();
+        if (Integer(status["failedGeneration"]) == generation)
+        {
+            return ReconcileOutcome.Done("failed for this generation; waiting for a spec change");
+        }
+
+        var file = await ModuleSources.LoadAsync(store, module, options.OperatorVersion, cancellationToken);
+        if (file.File is null)
+        {
+            return await FailAsync(target, ns, name, generation, "InvalidSource", string.Join("; ", file.Errors.Select(e => $"{e.Field}: {e.Message}")), cancellationToken);
+        }
+
+        var config = ModuleConfig.Resolve(file.File, module["spec"]?["config"] as JsonObject);
+        if (config.Errors.Count > 0)
+        {
+            return await FailAsync(target, ns, name, generation, "InvalidConfig", string.Join("; ", config.Errors.Select(e => $"{e.Field}: {e.Message}")), cancellationToken);
+        }
+
+        var (wantAsleep, nextChange) = await WantedHibernationAsync(module, cancellationToken);
+        ModuleEndpoint endpoint;
+        try
+        {
+            endpoint = await runtime.EnsureRunningAsync(Workload(ns, name, metadata, file.File), cancellationToken);
+        }
+        catch (ModuleRuntimeException e) when (e.Retryable)
+        {
+            await SetStatusAsync(target, ns, name, s => Condition(s, "Ready", "False", "RuntimeUnavailable", e.Message, generation), cancellationToken);
+            return ReconcileOutcome.RetryLater(e.Message);
+        }
+        catch (ModuleRuntimeException e)
+        {
+            return await FailAsync(target, ns, name, generation, "RuntimeFailed", e.Message, cancellationToken);
+        }
+
+        if (!await WaitHealthyAsync(endpoint, cancellationToken))
+        {
+            await SetStatusAsync(target, ns, name, s => Condition(s, "Ready", "False", "Unhealthy", $"GET /health did not report healthy within {options.HealthWait.TotalSeconds:0.#} s", generation), cancellationToken);
+            return ReconcileOutcome.RetryLater("unhealthy");
+        }
+
+        // Installed again only when what the module was installed with changes (its source or resolved config), not
+        // when only hibernation or labels change.
+        var installHash = InstallHash(module, config.Resolved);
+        if (ObjectMetadata.GetString(status["installedHash"]) != installHash)
+        {
+            await SetStatusAsync(target, ns, name, s => { s["phase"] = "Installing"; s["observedGeneration"] = generation; }, cancellationToken);
+            var result = await client.CallAsync(endpoint, ModuleOperation.Install, Body(status, config.Resolved), cancellationToken);
+            if (!result.Succeeded)
+            {
+                return await CallFailedAsync(target, ns, name, generation, "InstallFailed", result, cancellationToken);
+            }
+
+            status = await SetStatusAsync(target, ns, name, s =>
+            {
+                Recorded(s, "install", result.Metadata ?? Body(s, config.Resolved));
+                s["installedGeneration"] = generation;
+                s["installedHash"] = installHash;
+                s["resolvedConfig"] = config.Resolved.DeepClone();
+                s["resolvedGeneration"] = generation;
+                s["sleeping"] = false;
+                s["phase"] = "Ready";
+                s.Remove("message");
+                Condition(s, "Ready", "True", "Installed", "the module is installed", generation);
+            }, cancellationToken);
+        }
+
+        var sleeping = status["sleeping"] is JsonValue v && v.TryGetValue<bool>(out var b) && b;
+        if (wantAsleep != sleeping)
+        {
+            var operation = wantAsleep ? ModuleOperation.Sleep : ModuleOperation.Resume;
+            if (!wantAsleep)
+            {
+                await SetStatusAsync(target, ns, name, s => s["phase"] = "Resuming", cancellationToken);
+            }
+
+            var result = await client.CallAsync(endpoint, operation, Body(status, config.Resolved), cancellationToken);
+            if (!result.Succeeded)
+            {
+                return await CallFailedAsync(target, ns, name, generation, wantAsleep ? "SleepFailed" : "ResumeFailed", result, cancellationToken);
+            }
+
+            await SetStatusAsync(target, ns, name, s =>
+            {
+                Recorded(s, ModuleOperations.Path(operation), result.Metadata ?? Body(s, config.Resolved));
+                s["sleeping"] = wantAsleep;
+                s["phase"] = wantAsleep ? "Sleeping" : "Ready";
+                Condition(s, "Ready", "True", wantAsleep ? "Hibernated" : "Installed", wantAsleep ? "the module is asleep" : "the module is installed", generation);
+            }, cancellationToken);
+        }
+
+        return ReconcileOutcome.Done(wantAsleep ? "asleep" : "ready", nextChange);
+    }
+
+    private async Task<ReconcileOutcome> UninstallAsync(ResourceTarget target, string ns, string name, JsonObject module, CancellationToken cancellationToken)
+    {
+        var status = module["status"] as JsonObject ?? new JsonObject();
+        var generation = Integer(module["metadata"]?["generation"]) ?? 1;
+        if (Integer(status["installedGeneration"]) is not null)
+        {
+            var file = await ModuleSources.LoadAsync(store, module, options.OperatorVersion, cancellationToken);
+            if (file.File is not null)
+            {
+                await SetStatusAsync(target, ns, name, s => s["phase"] = "Uninstalling", cancellationToken);
+                ModuleEndpoint endpoint;
+                try
+                {
+                    endpoint = await runtime.EnsureRunningAsync(Workload(ns, name, (JsonObject)module["metadata"]!, file.File), cancellationToken);
+                }
+                catch (ModuleRuntimeException e) when (e.Retryable)
+                {
+                    return ReconcileOutcome.RetryLater(e.Message);
+                }
+
+                if (!await WaitHealthyAsync(endpoint, cancellationToken))
+                {
+                    return ReconcileOutcome.RetryLater("unhealthy before uninstall");
+                }
+
+                var config = ModuleConfig.Resolve(file.File, module["spec"]?["config"] as JsonObject).Resolved;
+                var result = await client.CallAsync(endpoint, ModuleOperation.Uninstall, Body(status, config), cancellationToken);
+                if (!result.Succeeded)
+                {
+                    // A terminal refusal keeps the finalizer: the user decides (fix the module, or remove the finalizer).
+                    return await CallFailedAsync(target, ns, name, generation, "UninstallFailed", result, cancellationToken);
+                }
+            }
+        }
+
+        await runtime.RemoveAsync(ns, name, cancellationToken);
+        var current = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
+        if (current is not null)
+        {
+            var without = (JsonObject)current.Object.DeepClone();
+            if (without["metadata"]!["finalizers"] is JsonArray list)
+            {
+                foreach (var entry in list.Where(f => ObjectMetadata.GetString(f) == Finalizer).ToList())
+                {
+                    list.Remove(entry);
+                }
+            }
+
+            await service.ReplaceAsync(target, ns, name, without, new WriteOptions(), cancellationToken);
+        }
+
+        return ReconcileOutcome.Done("uninstalled");
+    }
+
+    private async Task<(bool Asleep, DateTimeOffset? NextChange)> WantedHibernationAsync(JsonObject module, CancellationToken cancellationToken)
+    {
+        var spec = module["spec"] as JsonObject;
+        if (spec?["hibernated"] is JsonValue h && h.TryGetValue<bool>(out var hibernated) && hibernated)
+        {
+            return (true, null);
+        }
+
+        var scheduleNode = spec?["hibernation"];
+        if (scheduleNode is null && ObjectMetadata.GetString(spec?["workspace"]?["name"]) is { } workspaceName
+            && await store.GetAsync(ModuleDefinitions.WorkspaceKey(workspaceName), cancellationToken) is { } workspace)
+        {
+            scheduleNode = workspace.Object["spec"]?["hibernation"];
+        }
+
+        var errors = new List<FieldError>();
+        if (HibernationSchedule.Parse(scheduleNode, "spec.hibernation", errors) is not { } schedule)
+        {
+            return (false, null);
+        }
+
+        var now = clock.GetUtcNow();
+        return (schedule.IsAsleep(now), schedule.NextChange(now));
+    }
+
+    private ModuleWorkload Workload(string ns, string name, JsonObject metadata, ModuleFile file)
+    {
+        var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
+        {
+            ["MODULE_NAMESPACE"] = ns,
+            ["MODULE_NAME"] = name,
+        };
+        return new ModuleWorkload(ns, name, ObjectMetadata.GetString(metadata["uid"]) ?? "", file.Spec.Image, file.Metadata.Cpu, file.Metadata.Memory, [], environment);
+    }
+
+    private async Task<bool> WaitHealthyAsync(ModuleEndpoint endpoint, CancellationToken cancellationToken)
+    {
+        var deadline = clock.GetUtcNow() + options.HealthWait;
+        while (true)
+        {
+            if (await client.IsHealthyAsync(endpoint, cancellationToken))
+            {
+                return true;
+            }
+
+            if (clock.GetUtcNow() >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(options.HealthPollInterval, clock, cancellationToken);
+        }
+    }
+
+    /// <summary>The body of a life-cycle call: the persisted metadata with the resolved config over it.</summary>
+    private static JsonObject Body(JsonObject status, JsonObject resolvedConfig)
+    {
+        var body = status["metadata"] is JsonObject persisted ? (JsonObject)persisted.DeepClone() : new JsonObject();
+        foreach (var (key, value) in resolvedConfig)
+        {
+            body[key] = value?.DeepClone();
+        }
+
+        return body;
+    }
+
+    private void Recorded(JsonObject status, string operation, JsonObject metadata)
+    {
+        status["metadata"] = metadata.DeepClone();
+        status["lastOperation"] = operation;
+        status["lastOperationTime"] = Now();
+    }
+
+    private async Task<ReconcileOutcome> CallFailedAsync(ResourceTarget target, string ns, string name, long generation, string reason, ModuleCallResult result, CancellationToken cancellationToken)
+    {
+        if (!result.Retryable)
+        {
+            return await FailAsync(target, ns, name, generation, reason, result.Message, cancellationToken);
+        }
+
+        await SetStatusAsync(target, ns, name, s => Condition(s, "Ready", "False", reason, $"{result.Message} (retrying)", generation), cancellationToken);
+        return ReconcileOutcome.RetryLater(result.Message);
+    }
+
+    private async Task<ReconcileOutcome> FailAsync(ResourceTarget target, string ns, string name, long generation, string reason, string message, CancellationToken cancellationToken)
+    {
+        await SetStatusAsync(target, ns, name, s =>
+        {
+            s["phase"] = "Failed";
+            s["failedGeneration"] = generation;
+            s["observedGeneration"] = generation;
+            s["message"] = message;
+            Condition(s, "Ready", "False", reason, message, generation);
+        }, cancellationToken);
+        return ReconcileOutcome.Done($"failed: {message}");
+    }
+
+    /// <summary>Applies <paramref name="change"/> to the current status and writes it (re-reading on a conflict).</summary>
+    private async Task<JsonObject> SetStatusAsync(ResourceTarget target, string ns, string name, Action<JsonObject> change, CancellationToken cancellationToken)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var current = await service.GetAsync(target, ns, name, cancellationToken);
+            var obj = (JsonObject)current.Object.DeepClone();
+            var status = obj["status"] as JsonObject ?? new JsonObject();
+            change(status);
+            obj["status"] = status;
+            try
+            {
+                var written = await service.ReplaceStatusAsync(target, ns, name, obj, new WriteOptions(), cancellationToken);
+                return written.Stored.Object["status"] as JsonObject ?? status;
+            }
+            catch (ApiException e) when (e.Code == 409 && attempt < 5)
+            {
+                // Someone wrote the Module meanwhile (a user's spec change, our own finalizer): take the new state.
+            }
+        }
+    }
+
+    private void Condition(JsonObject status, string type, string value, string reason, string message, long generation)
+    {
+        var conditions = status["conditions"] as JsonArray ?? [];
+        var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => ObjectMetadata.GetString(c["type"]) == type);
+        var transition = existing is not null && ObjectMetadata.GetString(existing["status"]) == value ? existing["lastTransitionTime"]?.DeepClone() : Now();
+        var condition = new JsonObject
+        {
+            ["type"] = type,
+            ["status"] = value,
+            ["reason"] = reason,
+            ["message"] = message,
+            ["lastTransitionTime"] = transition,
+            ["observedGeneration"] = generation,
+        };
+        if (existing is not null)
+        {
+            conditions[conditions.IndexOf(existing)] = condition;
+        }
+        else
+        {
+            conditions.Add(condition);
+        }
+
+        status["conditions"] = conditions;
+    }
+
+    private string Now() => clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+
+    private static string InstallHash(JsonObject module, JsonObject resolvedConfig)
+    {
+        var identity = new JsonObject { ["source"] = module["spec"]?["source"]?.DeepClone(), ["config"] = resolvedConfig.DeepClone() };
+        return ModuleSources.Sha256(identity.ToJsonString());
+    }
+
+    private static long? Integer(JsonNode? node) => node is JsonValue v && Serialization.JsonNumbers.TryGetInteger(v, out var n) ? n : null;
+}

@@ -1,0 +1,78 @@
+using CustomResources.Azure.Modules;
+using CustomResources.Core.Modules;
+using CustomResources.Core.Objects;
+using CustomResources.Core.Storage;
+using CustomResources.Embedded.Modules;
+using Microsoft.Extensions.Options;
+
+namespace CustomResources.Server.Modules;
+
+/// <summary>Configuration section <c>Modules</c>.</summary>
+public sealed class ModulesOptions
+{
+    public const string Section = "Modules";
+
+    /// <summary>Whether the embedded Module controller runs (<c>Modules:Enabled</c>).</summary>
+    public bool Enabled { get; set; } = true;
+
+    /// <summary><c>Local</c> (a process per module, <c>Modules:Local</c>) or <c>Aci</c> (Azure Container Instances, <c>Modules:Aci</c>).</summary>
+    [System.ComponentModel.DataAnnotations.RegularExpression("^(Local|Aci)$", ErrorMessage = "Modules:Runtime must be Local or Aci.")]
+    public string Runtime { get; set; } = "Local";
+
+    /// <summary>The API base URL modules are given (<c>CUSTOMRESOURCES_API_URL</c>); default the server's own URL.</summary>
+    public string? ApiUrl { get; set; }
+}
+
+/// <summary>Module files, the Module/Workspace/ModuleDefinition write rules, and the controller that runs modules.</summary>
+public static class ModulesSetup
+{
+    public static IServiceCollection AddModules(this IServiceCollection services, IConfiguration configuration, string serverUrl)
+    {
+        services.AddOptions<ModulesOptions>().Bind(configuration.GetSection(ModulesOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IModuleFileFetcher, HttpModuleFileFetcher>();
+        services.AddSingleton<IWriteValidator>(_ => new ModuleObjectValidator(ModuleFiles.OperatorVersion));
+        services.AddSingleton<IWriteGuard>(sp => new ModuleWriteGuard(sp.GetRequiredService<IObjectStore>(), sp.GetRequiredService<IModuleFileFetcher>(), ModuleFiles.OperatorVersion));
+
+        var modules = configuration.GetSection(ModulesOptions.Section).Get<ModulesOptions>() ?? new ModulesOptions();
+        var embedded = (configuration[StorageOptions.Section + ":Provider"] ?? StorageOptions.Sqlite) == StorageOptions.Sqlite;
+        if (!embedded || !modules.Enabled)
+        {
+            // In Azure the ModuleReconcile queue function drives the reconciler (not wired in this build).
+            return services;
+        }
+
+        if (modules.Runtime == "Aci")
+        {
+            services.AddAciModuleRuntime(configuration);
+        }
+        else
+        {
+            services.AddSingleton<IModuleRuntime>(sp =>
+            {
+                var options = configuration.GetSection(LocalModuleRuntimeOptions.SectionName).Get<LocalModuleRuntimeOptions>() ?? new LocalModuleRuntimeOptions();
+                if (configuration[LocalModuleRuntimeOptions.SectionName + ":StatePath"] is null)
+                {
+                    // Beside the store, like everything else the embedded server keeps.
+                    options.StatePath = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path))!, "modules.json");
+                }
+
+                return new LocalProcessModuleRuntime(options, sp.GetRequiredService<ILogger<LocalProcessModuleRuntime>>());
+            });
+        }
+
+        services.AddSingleton<IModuleClient>(_ => new HttpModuleClient(
+            new HttpClient(new SocketsHttpHandler { AllowAutoRedirect = false, UseProxy = false, ConnectTimeout = TimeSpan.FromSeconds(5) }) { Timeout = Timeout.InfiniteTimeSpan },
+            callTimeout: TimeSpan.FromSeconds(60),
+            healthTimeout: TimeSpan.FromSeconds(5)));
+        services.AddSingleton<IReconcileWork>(sp => new SqliteReconcileWork(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path, "modules"));
+        services.AddSingleton(sp => new ModuleReconciler(
+            sp.GetRequiredService<ResourceService>(),
+            sp.GetRequiredService<IObjectStore>(),
+            sp.GetRequiredService<IModuleRuntime>(),
+            sp.GetRequiredService<IModuleClient>(),
+            sp.GetRequiredService<TimeProvider>(),
+            new ModuleReconcilerOptions { Environment = new Dictionary<string, string> { ["CUSTOMRESOURCES_API_URL"] = modules.ApiUrl ?? serverUrl } }));
+        services.AddHostedService<ModuleController>();
+        return services;
+    }
+}

@@ -1,0 +1,205 @@
+using System.Net;
+using System.Reflection;
+using System.Text.Json.Nodes;
+using CustomResources.Server.Tests.Infrastructure;
+
+namespace CustomResources.Server.Tests.Modules;
+
+/// <summary>
+/// Modules end to end through the API with the reference module as a real process (local runtime): install, sleep,
+/// resume, uninstall, a module's refusal, and invalid config refused at write time.
+/// </summary>
+public sealed class ModuleLifecycleTests : IAsyncLifetime
+{
+    private const string Image = "samples/reference-module:1.0.0";
+    private const string Modules = "/apis/modules.customresources.io/v1/namespaces/team-a/modules";
+
+    private readonly ApiFactory factory = new();
+    private readonly string stateFile = Path.Combine(Path.GetTempPath(), "cr-module-calls-" + Guid.NewGuid().ToString("N") + ".jsonl");
+    private HttpClient client = null!;
+
+    public async Task InitializeAsync()
+    {
+        var module = typeof(ModuleLifecycleTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "ReferenceModulePath").Value!;
+        factory.Settings["Modules:Local:Images:0:Image"] = Image;
+        factory.Settings["Modules:Local:Images:0:Command"] = "dotnet";
+        factory.Settings["Modules:Local:Images:0:Arguments:0"] = module;
+        factory.Settings["Modules:Local:Images:0:Environment:MODULE_STATE_FILE"] = stateFile;
+        client = factory.CreateClient();
+        var workspace = new JsonObject
+        {
+            ["apiVersion"] = "modules.customresources.io/v1",
+            ["kind"] = "Workspace",
+            ["metadata"] = new JsonObject { ["name"] = "team-a" },
+            ["spec"] = new JsonObject(),
+        };
+        await client.SendJsonAsync(HttpMethod.Post, "/api/v1/namespaces", new JsonObject { ["apiVersion"] = "v1", ["kind"] = "Namespace", ["metadata"] = new JsonObject { ["name"] = "team-a" } });
+        var created = await client.SendJsonAsync(HttpMethod.Post, "/apis/modules.customresources.io/v1/workspaces", workspace);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
+    }
+
+    public async Task DisposeAsync()
+    {
+        // Delete whatever is left so the module processes are uninstalled and stopped.
+        var list = await (await client.GetAsync(Modules)).ReadObjectAsync();
+        foreach (var item in list["items"]!.AsArray())
+        {
+            await client.DeleteAsync($"{Modules}/{item!["metadata"]!["name"]}");
+        }
+
+        for (var i = 0; i < 100 && (await (await client.GetAsync(Modules)).ReadObjectAsync())["items"]!.AsArray().Count > 0; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        client.Dispose();
+        await factory.DisposeAsync();
+        File.Delete(stateFile);
+    }
+
+    private static JsonObject ModuleObject(string name, JsonObject config, bool hibernated = false) => new()
+    {
+        ["apiVersion"] = "modules.customresources.io/v1",
+        ["kind"] = "Module",
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["spec"] = new JsonObject
+        {
+            ["workspace"] = new JsonObject { ["name"] = "team-a" },
+            ["source"] = new JsonObject
+            {
+                ["raw"] = new JsonObject
+                {
+                    ["kind"] = "Custom",
+                    ["metadata"] = new JsonObject { ["name"] = "reference", ["version"] = "1.0.0", ["supportedOperatorVersion"] = ">= 0.0.0, < 1.0.0" },
+                    ["config"] = new JsonArray(
+                        new JsonObject { ["type"] = "integer", ["name"] = "replicas", ["alias"] = "r", ["spec"] = new JsonObject { ["required"] = true, ["default"] = 1, ["min"] = 1, ["max"] = 10, ["editable"] = true } },
+                        new JsonObject { ["type"] = "string", ["name"] = "greeting", ["spec"] = new JsonObject { ["required"] = false, ["default"] = "hello" } }),
+                    ["spec"] = new JsonObject { ["image"] = Image, ["permissions"] = new JsonArray("workspace") },
+                },
+            },
+            ["config"] = config,
+            ["hibernated"] = hibernated,
+        },
+    };
+
+    private async Task<JsonObject> WaitForAsync(string name, Func<JsonObject, bool> condition, string what)
+    {
+        JsonObject? last = null;
+        for (var i = 0; i < 300; i++)
+        {
+            var response = await client.GetAsync($"{Modules}/{name}");
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                last = await response.ReadObjectAsync();
+                if (condition(last))
+                {
+                    return last;
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new Xunit.Sdk.XunitException($"{what} did not happen; last state: {last?["status"]?.ToJsonString()}");
+    }
+
+    private List<JsonObject> Calls() => File.Exists(stateFile)
+        ? [.. File.ReadAllLines(stateFile).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l)!.AsObject())]
+        : [];
+
+    private static string? Phase(JsonObject module) => (string?)module["status"]?["phase"];
+
+    [Fact]
+    public async Task A_module_is_installed_put_to_sleep_woken_and_uninstalled_with_its_metadata_persisted()
+    {
+        var created = await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("app", new JsonObject { ["r"] = 3 }));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+
+        var ready = await WaitForAsync("app", m => Phase(m) == "Ready", "install");
+        Assert.Equal(1, (int?)ready["status"]!["metadata"]!["installCount"]);
+        Assert.Equal(3, (int?)ready["status"]!["resolvedConfig"]!["replicas"]);
+        Assert.Contains(ReconcilerFinalizer, ready["metadata"]!["finalizers"]!.AsArray().Select(f => (string?)f));
+        var install = Assert.Single(Calls(), c => (string?)c["path"] == "/install");
+        Assert.Equal(3, (int?)install["body"]!["replicas"]);
+        Assert.Equal("hello", (string?)install["body"]!["greeting"]);
+
+        await client.SendJsonAsync(HttpMethod.Patch, $"{Modules}/app", new JsonObject { ["spec"] = new JsonObject { ["hibernated"] = true } }, "application/merge-patch+json");
+        await WaitForAsync("app", m => Phase(m) == "Sleeping" && (bool?)m["status"]!["sleeping"] == true, "sleep");
+        Assert.Single(Calls(), c => (string?)c["path"] == "/sleep");
+
+        await client.SendJsonAsync(HttpMethod.Patch, $"{Modules}/app", new JsonObject { ["spec"] = new JsonObject { ["hibernated"] = false } }, "application/merge-patch+json");
+        var awake = await WaitForAsync("app", m => Phase(m) == "Ready" && (bool?)m["status"]!["sleeping"] == false, "resume");
+        Assert.Single(Calls(), c => (string?)c["path"] == "/resume");
+        Assert.Equal("resume", (string?)awake["status"]!["lastOperation"]);
+        // Changing hibernation is not a new generation to install.
+        Assert.Single(Calls(), c => (string?)c["path"] == "/install");
+
+        Assert.Equal(HttpStatusCode.OK, (await client.DeleteAsync($"{Modules}/app")).StatusCode);
+        for (var i = 0; i < 300 && (await client.GetAsync($"{Modules}/app")).StatusCode != HttpStatusCode.NotFound; i++)
+        {
+            await Task.Delay(100);
+        }
+
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync($"{Modules}/app")).StatusCode);
+        var calls = Calls();
+        Assert.True(calls.Count(c => (string?)c["path"] == "/uninstall") == 1, string.Join("\n", calls.Select(c => c.ToJsonString())));
+        var uninstall = calls.Single(c => (string?)c["path"] == "/uninstall");
+        Assert.Equal(1, (int?)uninstall["body"]!["installCount"]);
+    }
+
+    [Fact]
+    public async Task Invalid_config_is_refused_at_write_time_listing_every_problem()
+    {
+        var response = await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("bad", new JsonObject { ["replicas"] = 99, ["unknown"] = "x" }));
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
+        var causes = (await response.ReadObjectAsync())["details"]!["causes"]!.AsArray().Select(c => (string?)c!["field"]).ToList();
+        Assert.Contains("spec.config.replicas", causes);
+        Assert.Contains("spec.config.unknown", causes);
+    }
+
+    [Fact]
+    public async Task A_module_refusing_install_is_failed_with_its_message_until_the_spec_changes()
+    {
+        await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("picky", new JsonObject { ["replicas"] = 2 }));
+        var ready = await WaitForAsync("picky", m => Phase(m) == "Ready", "install");
+
+        // Ask the running module to refuse the next install, then change the spec so it is installed again.
+        using var module = new HttpClient();
+        var health = Calls();
+        Assert.NotEmpty(health);
+        var generation = (int)ready["metadata"]!["generation"]!;
+        await ControlAsync(new JsonObject { ["failNext"] = new JsonObject { ["path"] = "/install", ["status"] = 400, ["message"] = "replicas must be even" } });
+        await client.SendJsonAsync(HttpMethod.Patch, $"{Modules}/picky", new JsonObject { ["spec"] = new JsonObject { ["config"] = new JsonObject { ["replicas"] = 3 } } }, "application/merge-patch+json");
+
+        var failed = await WaitForAsync("picky", m => Phase(m) == "Failed", "failure");
+        Assert.Contains("replicas must be even", (string?)failed["status"]!["message"], StringComparison.Ordinal);
+        Assert.Equal(generation + 1, (int?)failed["status"]!["failedGeneration"]);
+        var condition = failed["status"]!["conditions"]!.AsArray().Single(c => (string?)c!["type"] == "Ready")!;
+        Assert.Equal("InstallFailed", (string?)condition["reason"]);
+
+        // A later spec change retries, and this time the module accepts.
+        await client.SendJsonAsync(HttpMethod.Patch, $"{Modules}/picky", new JsonObject { ["spec"] = new JsonObject { ["config"] = new JsonObject { ["replicas"] = 4 } } }, "application/merge-patch+json");
+        var recovered = await WaitForAsync("picky", m => Phase(m) == "Ready" && (int?)m["status"]!["resolvedConfig"]!["replicas"] == 4, "retry after a spec change");
+        Assert.Equal(generation + 2, (int?)recovered["status"]!["installedGeneration"]);
+    }
+
+    private const string ReconcilerFinalizer = "modules.customresources.io/uninstall";
+
+    /// <summary>Sends a control request to the running reference module (its port is in the runtime's state file).</summary>
+    private async Task ControlAsync(JsonObject control)
+    {
+        var state = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(factory.DatabasePath)!, "modules.json")))!;
+        var port = FindPort(state) ?? throw new InvalidOperationException("no running module in the runtime state: " + state.ToJsonString());
+        using var module = new HttpClient();
+        var response = await module.SendJsonAsync(HttpMethod.Post, $"http://127.0.0.1:{port}/control", control);
+        Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+    }
+
+    private static int? FindPort(JsonNode? node) => node switch
+    {
+        JsonObject o when o["port"] is JsonValue p && p.TryGetValue<int>(out var port) => port,
+        JsonObject o => o.Select(kv => FindPort(kv.Value)).FirstOrDefault(p => p is not null),
+        JsonArray a => a.Select(FindPort).FirstOrDefault(p => p is not null),
+        _ => null,
+    };
+}
