@@ -45,10 +45,94 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
 {
     public const string Finalizer = "modules.customresources.io/uninstall";
 
-    /// <summary>Reconciles the Module <c>{namespace}/{name}</c>.</summary>
+    /// <summary>The prefix of work keys that name a Workspace rather than a Module.</summary>
+    public const string WorkspacePrefix = "workspace:";
+
+    /// <summary>
+    /// Reconciles a Workspace: holds it with a finalizer while it lives; once deleted, deletes its Modules (each
+    /// uninstalled through its own finalizer) and lets the Workspace go only when none is left.
+    /// </summary>
+    public async Task<ReconcileOutcome> ReconcileWorkspaceAsync(string name, CancellationToken cancellationToken)
+    {
+        var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.WorkspacesResource, cancellationToken);
+        var stored = await store.GetAsync(ModuleDefinitions.WorkspaceKey(name), cancellationToken);
+        if (stored is null)
+        {
+            return ReconcileOutcome.Done("gone");
+        }
+
+        var workspace = (JsonObject)stored.Object.DeepClone();
+        var metadata = (JsonObject)workspace["metadata"]!;
+        var finalizers = metadata["finalizers"] as JsonArray ?? [];
+        var held = finalizers.Any(f => ObjectMetadata.GetString(f) == Finalizer);
+        if (metadata["deletionTimestamp"] is null)
+        {
+            if (!held)
+            {
+                finalizers.Add(Finalizer);
+                metadata["finalizers"] = finalizers;
+                await service.ReplaceAsync(target, null, name, workspace, new WriteOptions(), cancellationToken);
+            }
+
+            return ReconcileOutcome.Done("workspace held");
+        }
+
+        if (!held)
+        {
+            return ReconcileOutcome.Done("workspace deleting");
+        }
+
+        var modules = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
+        var ns = ModuleDefinitions.WorkspaceNamespace(workspace);
+        var remaining = 0;
+        string? token = null;
+        do
+        {
+            var page = await store.ListAsync(new CollectionKey(ModuleDefinitions.Group, ModuleDefinitions.ModulesResource, ns), new ListRequest(500, token), cancellationToken);
+            foreach (var module in page.Items.Select(i => i.Object).Where(m => ObjectMetadata.GetString(m["spec"]?["workspace"]?["name"]) == name))
+            {
+                remaining++;
+                if (module["metadata"]?["deletionTimestamp"] is null)
+                {
+                    try
+                    {
+                        await service.DeleteAsync(modules, ns, ObjectMetadata.Name(module), new DeleteOptions(), cancellationToken);
+                    }
+                    catch (ApiException e) when (e.Code == 404)
+                    {
+                        // Gone meanwhile.
+                    }
+                }
+            }
+
+            token = page.Continue;
+        }
+        while (token is not null);
+
+        if (remaining > 0)
+        {
+            // Each Module uninstalls through its own finalizer; look again shortly.
+            return ReconcileOutcome.Done($"waiting for {remaining} module(s) to uninstall", clock.GetUtcNow() + TimeSpan.FromSeconds(1));
+        }
+
+        foreach (var entry in finalizers.Where(f => ObjectMetadata.GetString(f) == Finalizer).ToList())
+        {
+            finalizers.Remove(entry);
+        }
+
+        await service.ReplaceAsync(target, null, name, workspace, new WriteOptions(), cancellationToken);
+        return ReconcileOutcome.Done("workspace released");
+    }
+
+    /// <summary>Reconciles the Module <c>{namespace}/{name}</c> (or the Workspace <c>workspace:{name}</c>).</summary>
     public async Task<ReconcileOutcome> ReconcileAsync(string key, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(key);
+        if (key.StartsWith(WorkspacePrefix, StringComparison.Ordinal))
+        {
+            return await ReconcileWorkspaceAsync(key[WorkspacePrefix.Length..], cancellationToken);
+        }
+
         var slash = key.IndexOf('/', StringComparison.Ordinal);
         var (ns, name) = slash > 0 ? (key[..slash], key[(slash + 1)..]) : ("", key);
         var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);

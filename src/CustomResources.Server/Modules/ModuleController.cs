@@ -51,6 +51,11 @@ public sealed partial class ModuleController(
                 }
 
                 var workspaceChanges = await store.ReadChangesAsync(workspaces, after, 500, stoppingToken);
+                foreach (var change in workspaceChanges.Changes)
+                {
+                    await work.EnqueueAsync(ModuleReconciler.WorkspacePrefix + change.Key.Name, clock.GetUtcNow(), stoppingToken);
+                }
+
                 if (workspaceChanges.Changes.Count > 0)
                 {
                     // A schedule or a deletion of a workspace concerns all of its modules.
@@ -86,6 +91,12 @@ public sealed partial class ModuleController(
 
     private async Task EnqueueAllAsync(CollectionKey modules, CancellationToken cancellationToken)
     {
+        var workspaces = await store.ListAsync(ModuleDefinitions.Workspaces(), new ListRequest(), cancellationToken);
+        foreach (var workspace in workspaces.Items)
+        {
+            await work.EnqueueAsync(ModuleReconciler.WorkspacePrefix + workspace.Object["metadata"]!["name"], clock.GetUtcNow(), cancellationToken);
+        }
+
         string? token = null;
         do
         {

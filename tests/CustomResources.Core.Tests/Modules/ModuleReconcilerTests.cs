@@ -173,6 +173,32 @@ public sealed class ModuleReconcilerTests
     }
 
     [Fact]
+    public async Task Deleting_a_workspace_uninstalls_its_modules_first_and_then_lets_the_workspace_go()
+    {
+        var reconciler = await StartAsync();
+        await CreateModuleAsync();
+        await reconciler.ReconcileAsync("workspace:dev", None);
+        await SettleAsync(reconciler);
+        Assert.Equal("Ready", Phase(await CurrentAsync()));
+
+        var workspaces = await world.TargetAsync(ModuleDefinitions.WorkspacesResource);
+        await world.Service.DeleteAsync(workspaces, null, "dev", new DeleteOptions(), None);
+
+        var waiting = await reconciler.ReconcileAsync("workspace:dev", None);
+        Assert.NotNull(waiting.RequeueAt);
+        Assert.NotNull(await world.Store.GetAsync(ModuleDefinitions.WorkspaceKey("dev"), None));
+        Assert.DoesNotContain(module.Calls, c => c.Operation == ModuleOperation.Uninstall);
+
+        await SettleAsync(reconciler);
+        Assert.Equal(ModuleOperation.Uninstall, module.Calls.Last().Operation);
+        Assert.Null(await world.Store.GetAsync(ModuleDefinitions.ModuleKey("dev", "app"), None));
+
+        var released = await reconciler.ReconcileAsync("workspace:dev", None);
+        Assert.Null(released.RequeueAt);
+        Assert.Null(await world.Store.GetAsync(ModuleDefinitions.WorkspaceKey("dev"), None));
+    }
+
+    [Fact]
     public async Task A_runtime_that_cannot_run_the_image_fails_the_module()
     {
         var reconciler = await StartAsync();
