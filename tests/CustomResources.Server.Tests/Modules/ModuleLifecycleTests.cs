@@ -9,7 +9,7 @@ namespace CustomResources.Server.Tests.Modules;
 /// Modules end to end through the API with the reference module as a real process (local runtime): install, sleep,
 /// resume, uninstall, a module's refusal, and invalid config refused at write time.
 /// </summary>
-public sealed class ModuleLifecycleTests : IAsyncLifetime
+public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const string Image = "samples/reference-module:1.0.0";
     private const string Modules = "/apis/modules.customresources.io/v1/namespaces/team-a/modules";
@@ -183,6 +183,32 @@ public sealed class ModuleLifecycleTests : IAsyncLifetime
         Assert.Equal(generation + 2, (int?)recovered["status"]!["installedGeneration"]);
     }
 
+    /// <summary>
+    /// Time from Module create to Ready with the reference module (a process start, health, install and two status
+    /// writes), one at a time and then 10 at once. A measurement: runs only with MODULES_BENCH=1 (docs/performance.md).
+    /// </summary>
+    [ModulesBenchmark]
+    public async Task Time_from_module_create_to_ready()
+    {
+        var sequential = new List<double>();
+        for (var i = 0; i < 10; i++)
+        {
+            var watch = System.Diagnostics.Stopwatch.StartNew();
+            await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject($"seq-{i}", new JsonObject { ["replicas"] = 1 }));
+            await WaitForAsync($"seq-{i}", m => Phase(m) == "Ready", "install");
+            sequential.Add(watch.Elapsed.TotalMilliseconds);
+        }
+
+        var together = System.Diagnostics.Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject($"par-{i}", new JsonObject { ["replicas"] = 1 }))));
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => WaitForAsync($"par-{i}", m => Phase(m) == "Ready", "install")));
+        together.Stop();
+
+        sequential.Sort();
+        output.WriteLine($"create -> Ready, one at a time (10): min {sequential[0]:F0} ms, median {sequential[5]:F0} ms, max {sequential[9]:F0} ms");
+        output.WriteLine($"create -> Ready, 10 at once: all Ready after {together.Elapsed.TotalMilliseconds:F0} ms");
+    }
+
     private const string ReconcilerFinalizer = "modules.customresources.io/uninstall";
 
     /// <summary>Sends a control request to the running reference module (its port is in the runtime's state file).</summary>
@@ -202,4 +228,16 @@ public sealed class ModuleLifecycleTests : IAsyncLifetime
         JsonArray a => a.Select(FindPort).FirstOrDefault(p => p is not null),
         _ => null,
     };
+}
+
+/// <summary>A measurement, not a check: reported as skipped unless <c>MODULES_BENCH=1</c> asks for it.</summary>
+public sealed class ModulesBenchmarkAttribute : FactAttribute
+{
+    public ModulesBenchmarkAttribute()
+    {
+        if (Environment.GetEnvironmentVariable("MODULES_BENCH") != "1")
+        {
+            Skip = "benchmark: runs only with MODULES_BENCH=1 (see docs/performance.md)";
+        }
+    }
 }
