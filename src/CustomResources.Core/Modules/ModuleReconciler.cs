@@ -26,6 +26,9 @@ public sealed record ModuleReconcilerOptions
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 
     public string OperatorVersion { get; init; } = ModuleFiles.OperatorVersion;
+
+    /// <summary>Derives each module's token (<c>CUSTOMRESOURCES_TOKEN</c>); null gives modules no credential.</summary>
+    public ModuleCredentials? Credentials { get; init; }
 }
 
 /// <summary>
@@ -182,10 +185,11 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         }
 
         var (wantAsleep, nextChange) = await WantedHibernationAsync(module, cancellationToken);
+        var token = await EnsureCredentialAsync(ns, name, ObjectMetadata.GetString(metadata["uid"]) ?? "", file.File.NeedsControllerPermission, cancellationToken);
         ModuleEndpoint endpoint;
         try
         {
-            endpoint = await runtime.EnsureRunningAsync(Workload(ns, name, metadata, file.File), cancellationToken);
+            endpoint = await runtime.EnsureRunningAsync(Workload(ns, name, metadata, file.File, token), cancellationToken);
         }
         catch (ModuleRuntimeException e) when (e.Retryable)
         {
@@ -269,7 +273,8 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
                 ModuleEndpoint endpoint;
                 try
                 {
-                    endpoint = await runtime.EnsureRunningAsync(Workload(ns, name, (JsonObject)module["metadata"]!, file.File), cancellationToken);
+                    var token = await EnsureCredentialAsync(ns, name, ObjectMetadata.GetString(module["metadata"]?["uid"]) ?? "", file.File.NeedsControllerPermission, cancellationToken);
+                    endpoint = await runtime.EnsureRunningAsync(Workload(ns, name, (JsonObject)module["metadata"]!, file.File, token), cancellationToken);
                 }
                 catch (ModuleRuntimeException e) when (e.Retryable)
                 {
@@ -292,6 +297,7 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         }
 
         await runtime.RemoveAsync(ns, name, cancellationToken);
+        await RemoveCredentialAsync(ns, name, ObjectMetadata.GetString(module["metadata"]?["uid"]) ?? "", cancellationToken);
         var current = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
         if (current is not null)
         {
@@ -335,13 +341,73 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         return (schedule.IsAsleep(now), schedule.NextChange(now));
     }
 
-    private ModuleWorkload Workload(string ns, string name, JsonObject metadata, ModuleFile file)
+    /// <summary>Makes the module's token valid (its Token object) and its rights granted (its binding); returns the token.</summary>
+    private async Task<string?> EnsureCredentialAsync(string ns, string name, string uid, bool controller, CancellationToken cancellationToken)
+    {
+        if (options.Credentials is not { } credentials)
+        {
+            return null;
+        }
+
+        var (token, tokenObject) = credentials.For(ns, name, uid, controller);
+        await CreateIfMissingAsync(Authentication.TokenDefinitions.Group, Authentication.TokenDefinitions.Version, Authentication.TokenDefinitions.Resource, null, tokenObject, cancellationToken);
+        var binding = ModuleCredentials.Binding(ns, name, controller);
+        await CreateIfMissingAsync(Security.RbacDefinitions.Group, Security.RbacDefinitions.Version,
+            controller ? Security.RbacDefinitions.ClusterRoleBindingsResource : Security.RbacDefinitions.RoleBindingsResource, controller ? null : ns, binding, cancellationToken);
+        return token;
+    }
+
+    private async Task RemoveCredentialAsync(string ns, string name, string uid, CancellationToken cancellationToken)
+    {
+        if (options.Credentials is not { } credentials)
+        {
+            return;
+        }
+
+        var (_, tokenObject) = credentials.For(ns, name, uid, controller: false);
+        await DeleteIfPresentAsync(Authentication.TokenDefinitions.Group, Authentication.TokenDefinitions.Version, Authentication.TokenDefinitions.Resource, null, ObjectMetadata.Name(tokenObject), cancellationToken);
+        await DeleteIfPresentAsync(Security.RbacDefinitions.Group, Security.RbacDefinitions.Version, Security.RbacDefinitions.RoleBindingsResource, ns, ModuleCredentials.BindingName(ns, name, false), cancellationToken);
+        await DeleteIfPresentAsync(Security.RbacDefinitions.Group, Security.RbacDefinitions.Version, Security.RbacDefinitions.ClusterRoleBindingsResource, null, ModuleCredentials.BindingName(ns, name, true), cancellationToken);
+    }
+
+    private async Task CreateIfMissingAsync(string group, string version, string plural, string? ns, JsonObject obj, CancellationToken cancellationToken)
+    {
+        var target = await service.ResolveAsync(group, version, plural, cancellationToken);
+        try
+        {
+            await service.CreateAsync(target, ns, obj, new WriteOptions(), cancellationToken);
+        }
+        catch (ApiException e) when (e.Reason == "AlreadyExists")
+        {
+            // Made by an earlier pass: the same inputs give the same object.
+        }
+    }
+
+    private async Task DeleteIfPresentAsync(string group, string version, string plural, string? ns, string name, CancellationToken cancellationToken)
+    {
+        var target = await service.ResolveAsync(group, version, plural, cancellationToken);
+        try
+        {
+            await service.DeleteAsync(target, ns, name, new DeleteOptions(), cancellationToken);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+            // Already gone.
+        }
+    }
+
+    private ModuleWorkload Workload(string ns, string name, JsonObject metadata, ModuleFile file, string? token)
     {
         var environment = new Dictionary<string, string>(options.Environment, StringComparer.Ordinal)
         {
             ["MODULE_NAMESPACE"] = ns,
             ["MODULE_NAME"] = name,
         };
+        if (token is not null)
+        {
+            environment["CUSTOMRESOURCES_TOKEN"] = token;
+        }
+
         return new ModuleWorkload(ns, name, ObjectMetadata.GetString(metadata["uid"]) ?? "", file.Spec.Image, file.Metadata.Cpu, file.Metadata.Memory, [], environment);
     }
 

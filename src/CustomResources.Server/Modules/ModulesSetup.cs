@@ -65,14 +65,40 @@ public static class ModulesSetup
             callTimeout: TimeSpan.FromSeconds(60),
             healthTimeout: TimeSpan.FromSeconds(5)));
         services.AddSingleton<IReconcileWork>(sp => new SqliteReconcileWork(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path, "modules"));
-        services.AddSingleton(sp => new ModuleReconciler(
-            sp.GetRequiredService<ResourceService>(),
-            sp.GetRequiredService<IObjectStore>(),
-            sp.GetRequiredService<IModuleRuntime>(),
-            sp.GetRequiredService<IModuleClient>(),
-            sp.GetRequiredService<TimeProvider>(),
-            new ModuleReconcilerOptions { Environment = new Dictionary<string, string> { ["CUSTOMRESOURCES_API_URL"] = modules.ApiUrl ?? serverUrl } }));
+        services.AddSingleton(sp =>
+        {
+            var directory = Path.GetDirectoryName(Path.GetFullPath(sp.GetRequiredService<IOptions<StorageOptions>>().Value.Path))!;
+            var environment = new Dictionary<string, string> { ["CUSTOMRESOURCES_API_URL"] = modules.ApiUrl ?? serverUrl };
+            if (File.Exists(Path.Combine(directory, CustomResources.Embedded.Security.LocalCertificateAuthority.CaCertificateFile)))
+            {
+                // The generated CA, so a module can verify the server's certificate.
+                environment["CUSTOMRESOURCES_CA_FILE"] = Path.Combine(directory, CustomResources.Embedded.Security.LocalCertificateAuthority.CaCertificateFile);
+            }
+
+            return new ModuleReconciler(
+                sp.GetRequiredService<ResourceService>(),
+                sp.GetRequiredService<IObjectStore>(),
+                sp.GetRequiredService<IModuleRuntime>(),
+                sp.GetRequiredService<IModuleClient>(),
+                sp.GetRequiredService<TimeProvider>(),
+                new ModuleReconcilerOptions { Environment = environment, Credentials = new ModuleCredentials(ModuleTokenKey(directory)) });
+        });
         services.AddHostedService<ModuleController>();
         return services;
+    }
+
+    /// <summary>The key module tokens are derived from: <c>module-token.key</c> beside the store, made on first use, owner-only.</summary>
+    public static byte[] ModuleTokenKey(string directory)
+    {
+        var path = Path.Combine(directory, "module-token.key");
+        if (File.Exists(path))
+        {
+            return Convert.FromBase64String(File.ReadAllText(path).Trim());
+        }
+
+        Directory.CreateDirectory(directory);
+        var key = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+        CustomResources.Embedded.Security.LocalCertificateAuthority.WritePrivate(path, Convert.ToBase64String(key));
+        return key;
     }
 }

@@ -19,7 +19,7 @@ public sealed class ModuleReconcilerTests
     {
         world = await ModuleWorld.StartAsync();
         await world.WorkspaceAsync("dev", hibernation: workspaceHibernation);
-        return new ModuleReconciler(world.Service, world.Store, runtime, module, clock, new ModuleReconcilerOptions { HealthWait = TimeSpan.Zero });
+        return new ModuleReconciler(world.Service, world.Store, runtime, module, clock, new ModuleReconcilerOptions { HealthWait = TimeSpan.Zero, Credentials = new ModuleCredentials(new byte[32]) });
     }
 
     private Task<JsonObject> CreateModuleAsync(JsonObject? hibernation = null)
@@ -196,6 +196,31 @@ public sealed class ModuleReconcilerTests
         var released = await reconciler.ReconcileAsync("workspace:dev", None);
         Assert.Null(released.RequeueAt);
         Assert.Null(await world.Store.GetAsync(ModuleDefinitions.WorkspaceKey("dev"), None));
+    }
+
+    [Fact]
+    public async Task A_workspace_module_gets_a_token_bound_to_its_namespace_with_admin_rights_there_and_loses_it_when_deleted()
+    {
+        var reconciler = await StartAsync();
+        await CreateModuleAsync();
+        await SettleAsync(reconciler);
+
+        var token = runtime.Ensured.Last().Environment["CUSTOMRESOURCES_TOKEN"];
+        var authenticated = await new CustomResources.Core.Authentication.ServerTokenAuthenticator(world.Store, clock).AuthenticateAsync(token, None);
+        Assert.True(authenticated.Succeeded);
+        Assert.Equal("system:serviceaccount:dev:module-app", authenticated.User!.Name);
+        Assert.Equal("dev", authenticated.User.Namespace);
+        var binding = await world.Store.GetAsync(CustomResources.Core.Security.RbacDefinitions.Key(CustomResources.Core.Security.RbacDefinitions.RoleBindingsResource, "dev", "module-app"), None);
+        Assert.Equal("admin", (string?)binding!.Object["roleRef"]!["name"]);
+
+        // The same Module gets the same token again (a restarted workload needs it), nothing stored in clear.
+        await SettleAsync(reconciler);
+        Assert.Equal(token, runtime.Ensured.Last().Environment["CUSTOMRESOURCES_TOKEN"]);
+
+        await world.Service.DeleteAsync(await world.TargetAsync(ModuleDefinitions.ModulesResource), "dev", "app", new DeleteOptions(), None);
+        await SettleAsync(reconciler);
+        Assert.False((await new CustomResources.Core.Authentication.ServerTokenAuthenticator(world.Store, clock).AuthenticateAsync(token, None)).Succeeded);
+        Assert.Null(await world.Store.GetAsync(CustomResources.Core.Security.RbacDefinitions.Key(CustomResources.Core.Security.RbacDefinitions.RoleBindingsResource, "dev", "module-app"), None));
     }
 
     [Fact]

@@ -123,6 +123,13 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.Equal(3, (int?)install["body"]!["replicas"]);
         Assert.Equal("hello", (string?)install["body"]!["greeting"]);
 
+        // The module got the API's URL and its own token.
+        using (var probe = new HttpClient())
+        {
+            var health = JsonNode.Parse(await probe.GetStringAsync($"http://127.0.0.1:{await ModulePortAsync()}/health"))!;
+            Assert.True((bool?)health["apiConfigured"]);
+        }
+
         await client.SendJsonAsync(HttpMethod.Patch, $"{Modules}/app", new JsonObject { ["spec"] = new JsonObject { ["hibernated"] = true } }, "application/merge-patch+json");
         await WaitForAsync("app", m => Phase(m) == "Sleeping" && (bool?)m["status"]!["sleeping"] == true, "sleep");
         Assert.Single(Calls(), c => (string?)c["path"] == "/sleep");
@@ -211,11 +218,16 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
 
     private const string ReconcilerFinalizer = "modules.customresources.io/uninstall";
 
+    private async Task<int> ModulePortAsync()
+    {
+        var state = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(factory.DatabasePath)!, "modules.json")))!;
+        return FindPort(state) ?? throw new InvalidOperationException("no running module in the runtime state: " + state.ToJsonString());
+    }
+
     /// <summary>Sends a control request to the running reference module (its port is in the runtime's state file).</summary>
     private async Task ControlAsync(JsonObject control)
     {
-        var state = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Path.GetDirectoryName(factory.DatabasePath)!, "modules.json")))!;
-        var port = FindPort(state) ?? throw new InvalidOperationException("no running module in the runtime state: " + state.ToJsonString());
+        var port = await ModulePortAsync();
         using var module = new HttpClient();
         var response = await module.SendJsonAsync(HttpMethod.Post, $"http://127.0.0.1:{port}/control", control);
         Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
