@@ -87,7 +87,7 @@ HttpAdmissionWebhookClient.AddAdmissionWebhooks(builder.Services);
 builder.Services.AddSingleton<DefinitionCatalog>();
 builder.Services.AddSingleton<ResourceService>();
 builder.Services.AddSingleton<WatchService>();
-builder.Services.AddModules(builder.Configuration, urls[0].Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal));
+builder.Services.AddModules(builder.Configuration, SecuritySetup.LocalUrl(urls[0]));
 builder.Services.AddSingleton<OakestraFacade>();
 builder.Services.AddSingleton<OakestraHooks>();
 builder.Services.AddSingleton(sp => new ServerInfo(sp.GetRequiredService<IOptions<ApiServerOptions>>().Value.KubernetesMinorVersion, "127.0.0.1"));
@@ -131,8 +131,7 @@ try
     var embedded = app.Services.GetRequiredService<IOptions<StorageOptions>>().Value.Provider == StorageOptions.Sqlite;
     if (authentication.Enabled && embedded && string.IsNullOrEmpty(customHandlerPort))
     {
-        var serverUrl = (urls.FirstOrDefault(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase)) ?? urls[0])
-            .Replace("://0.0.0.0", "://127.0.0.1", StringComparison.Ordinal).Replace("://*", "://127.0.0.1", StringComparison.Ordinal).Replace("://+", "://127.0.0.1", StringComparison.Ordinal);
+        var serverUrl = SecuritySetup.LocalUrl(urls.FirstOrDefault(u => u.StartsWith("https:", StringComparison.OrdinalIgnoreCase)) ?? urls[0]);
         var kubeconfig = await SecuritySetup.WriteAdminKubeconfigAsync(app.Services, storeDirectory, serverUrl, serving, CancellationToken.None);
         if (app.Logger.IsEnabled(LogLevel.Information))
         {

@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -41,8 +42,8 @@ public static class BearerTokens
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(subject);
         ArgumentNullException.ThrowIfNull(groups);
-        var id = Base64Url(RandomNumberGenerator.GetBytes(IdBytes)).ToLowerInvariant().Replace('_', 'x').Replace('-', 'y');
-        var secret = Base64Url(RandomNumberGenerator.GetBytes(SecretBytes));
+        var id = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(IdBytes)).ToLowerInvariant().Replace('_', 'x').Replace('-', 'y');
+        var secret = Base64Url.EncodeToString(RandomNumberGenerator.GetBytes(SecretBytes));
         return new IssuedToken($"{Prefix}{id}.{secret}", new TokenRecord(id, Hash(secret), subject, groups, @namespace, expiresAt));
     }
 
@@ -81,6 +82,4 @@ public static class BearerTokens
     }
 
     public static string Hash(string secret) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(secret)));
-
-    private static string Base64Url(byte[] bytes) => Convert.ToBase64String(bytes).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 }

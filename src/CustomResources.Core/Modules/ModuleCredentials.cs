@@ -1,3 +1,4 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -26,7 +27,7 @@ public sealed class ModuleCredentials(byte[] key)
     {
         ArgumentNullException.ThrowIfNull(uid);
         var id = "mod" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(uid)))[..16];
-        var secret = Convert.ToBase64String(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("module-token/" + uid))).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var secret = Base64Url.EncodeToString(HMACSHA256.HashData(key, Encoding.UTF8.GetBytes("module-token/" + uid)));
         var record = new TokenRecord(id, BearerTokens.Hash(secret), Subject(ns, name), [], controller ? null : ns, null);
         var obj = TokenDefinitions.ToObject(record);
         obj["metadata"]!["labels"] = new JsonObject { ["modules.customresources.io/namespace"] = ns, ["modules.customresources.io/name"] = name };

@@ -57,7 +57,13 @@ public sealed class HttpModuleClient(HttpClient http, TimeSpan callTimeout, Time
     private static async Task<string> ReadCappedAsync(HttpResponseMessage response, CancellationToken cancellationToken)
     {
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken);
-        var buffer = new byte[MaxResponseBytes + 1];
+        return System.Text.Encoding.UTF8.GetString(await ReadUpToAsync(stream, MaxResponseBytes, cancellationToken));
+    }
+
+    /// <summary>Reads at most <paramref name="limit"/> bytes of <paramref name="stream"/> (ask for one more to detect an oversized body).</summary>
+    internal static async Task<byte[]> ReadUpToAsync(Stream stream, int limit, CancellationToken cancellationToken)
+    {
+        var buffer = new byte[limit];
         var total = 0;
         int read;
         while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), cancellationToken)) > 0)
@@ -65,6 +71,6 @@ public sealed class HttpModuleClient(HttpClient http, TimeSpan callTimeout, Time
             total += read;
         }
 
-        return System.Text.Encoding.UTF8.GetString(buffer, 0, Math.Min(total, MaxResponseBytes));
+        return buffer[..total];
     }
 }

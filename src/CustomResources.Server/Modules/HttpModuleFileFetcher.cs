@@ -32,20 +32,13 @@ public sealed class HttpModuleFileFetcher(IHttpClientFactory clients, OutboundPo
             }
 
             await using var stream = await response.Content.ReadAsStreamAsync(timeout.Token);
-            var buffer = new byte[MaxBytes + 1];
-            var total = 0;
-            int read;
-            while (total < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(total), timeout.Token)) > 0)
-            {
-                total += read;
-            }
-
-            if (total > MaxBytes)
+            var body = await HttpModuleClient.ReadUpToAsync(stream, MaxBytes + 1, timeout.Token);
+            if (body.Length > MaxBytes)
             {
                 throw new ModuleFileFetchException($"the module file at {url} is larger than {MaxBytes} bytes");
             }
 
-            return System.Text.Encoding.UTF8.GetString(buffer, 0, total);
+            return System.Text.Encoding.UTF8.GetString(body);
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {

@@ -36,20 +36,34 @@ public static class Kubeconfig
     }
 
     /// <summary>The token a kubeconfig written by <see cref="Render"/> holds, or null.</summary>
-    public static string? ReadToken(string kubeconfig)
+    public static string? ReadToken(string kubeconfig) => Read(kubeconfig).Token;
+
+    /// <summary>The server URL, CA (PEM) and token of a kubeconfig written by <see cref="Render"/>.</summary>
+    public static (string? Server, string? CertificateAuthorityPem, string? Token) Read(string kubeconfig)
     {
         ArgumentNullException.ThrowIfNull(kubeconfig);
-        foreach (var line in kubeconfig.Split('\n'))
+        string? server = null, ca = null, token = null;
+        foreach (var line in kubeconfig.Split('\n').Select(l => l.Trim()))
         {
-            var trimmed = line.Trim();
-            if (trimmed.StartsWith("token:", StringComparison.Ordinal))
+            if (Value(line, "server:") is { } s)
             {
-                return trimmed["token:".Length..].Trim().Trim('"');
+                server = s;
+            }
+            else if (Value(line, "certificate-authority-data:") is { } data)
+            {
+                ca = Encoding.ASCII.GetString(Convert.FromBase64String(data));
+            }
+            else if (Value(line, "token:") is { } t)
+            {
+                token = t;
             }
         }
 
-        return null;
+        return (server, ca, token);
     }
+
+    private static string? Value(string line, string key) =>
+        line.StartsWith(key, StringComparison.Ordinal) ? line[key.Length..].Trim().Trim('"') : null;
 
     private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

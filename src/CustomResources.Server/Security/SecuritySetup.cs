@@ -90,6 +90,18 @@ public static partial class SecuritySetup
         return string.IsNullOrWhiteSpace(audit.Path) ? JsonLinesAuditSinkOptions.DefaultPathBeside(Path.GetFullPath(storage.Path)) : Path.GetFullPath(audit.Path);
     }
 
+    /// <summary>The URL a client on this machine uses for a listening URL (a wildcard host becomes 127.0.0.1).</summary>
+    public static string LocalUrl(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        foreach (var wildcard in new[] { "://0.0.0.0", "://*", "://+", "://[::]" })
+        {
+            url = url.Replace(wildcard, "://127.0.0.1", StringComparison.Ordinal);
+        }
+
+        return url;
+    }
+
     /// <summary>Refuses settings that would expose an unauthenticated or plain-http server beyond this machine.</summary>
     public static string? CheckExposure(IEnumerable<string> urls, AuthenticationOptions authentication)
     {

@@ -128,7 +128,7 @@ public static class TokenCommand
         }
 
         var admin = Path.Combine(storeDirectory, SecuritySetup.AdminKubeconfigFile);
-        var (adminServer, caPem) = File.Exists(admin) ? ReadCluster(await File.ReadAllTextAsync(admin, ct)) : (null, null);
+        var (adminServer, caPem, _) = File.Exists(admin) ? Kubeconfig.Read(await File.ReadAllTextAsync(admin, ct)) : (null, null, null);
         server ??= adminServer;
         if (server is null)
         {
@@ -139,25 +139,6 @@ public static class TokenCommand
         Embedded.Security.LocalCertificateAuthority.WritePrivate(kubeconfig, Kubeconfig.Render(server, caPem, subject, token));
         await output.WriteLineAsync($"kubeconfig for {subject} written to {Path.GetFullPath(kubeconfig)}");
         return 0;
-    }
-
-    /// <summary>The server URL and CA (PEM) of a kubeconfig written by <see cref="Kubeconfig.Render"/>.</summary>
-    private static (string? Server, string? CaPem) ReadCluster(string kubeconfig)
-    {
-        string? server = null, ca = null;
-        foreach (var line in kubeconfig.Split('\n').Select(l => l.Trim()))
-        {
-            if (line.StartsWith("server:", StringComparison.Ordinal))
-            {
-                server = line["server:".Length..].Trim().Trim('"');
-            }
-            else if (line.StartsWith("certificate-authority-data:", StringComparison.Ordinal))
-            {
-                ca = System.Text.Encoding.ASCII.GetString(Convert.FromBase64String(line["certificate-authority-data:".Length..].Trim()));
-            }
-        }
-
-        return (server, ca);
     }
 
     private static TimeSpan? ParseDuration(string text)
