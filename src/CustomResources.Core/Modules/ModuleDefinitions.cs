@@ -40,7 +40,7 @@ public static class ModuleDefinitions
 
     public static readonly ResourceDefinition ModuleDefinitionType = new(
         Group,
-        new ResourceNames(ModuleDefinitionsResource, "moduledefinition", "ModuleDefinition", "ModuleDefinitionList", ["moddef"], ["modules"]),
+        new ResourceNames(ModuleDefinitionsResource, "moduledefinition", "ModuleDefinition", "ModuleDefinitionList", ["moddef"], ["modules-all"]),
         ResourceScope.Cluster,
         [new DefinitionVersion(Version, true, true, false, null, ModuleDefinitionSchema(), [
             new PrinterColumn("Module", "string", null, "The module file's name", 0, ".spec.metadata.name"),
@@ -53,7 +53,7 @@ public static class ModuleDefinitions
 
     public static readonly ResourceDefinition WorkspaceType = new(
         Group,
-        new ResourceNames(WorkspacesResource, "workspace", "Workspace", "WorkspaceList", ["ws"], ["modules"]),
+        new ResourceNames(WorkspacesResource, "workspace", "Workspace", "WorkspaceList", ["ws"], ["modules-all"]),
         ResourceScope.Cluster,
         [new DefinitionVersion(Version, true, true, false, null, WorkspaceSchema(), [
             new PrinterColumn("Namespace", "string", null, "The namespace the workspace's modules live in", 0, ".spec.namespace"),
@@ -64,7 +64,7 @@ public static class ModuleDefinitions
 
     public static readonly ResourceDefinition ModuleType = new(
         Group,
-        new ResourceNames(ModulesResource, "module", "Module", "ModuleList", ["mod"], ["modules"]),
+        new ResourceNames(ModulesResource, "module", "Module", "ModuleList", ["mod"], ["modules-all"]),
         ResourceScope.Namespaced,
         [new DefinitionVersion(Version, true, true, false, null, ModuleSchema(), [
             new PrinterColumn("Workspace", "string", null, "The workspace", 0, ".spec.workspace.name"),
