@@ -65,8 +65,14 @@ public static class RbacBootstrap
     public static IReadOnlyList<JsonObject> DefaultClusterRoles(IReadOnlyList<string> customGroups)
     {
         ArgumentNullException.ThrowIfNull(customGroups);
-        List<PolicyRule> viewRules = [PolicyRule.ForResources(ReadVerbs, [""], ["namespaces"])];
-        List<PolicyRule> editRules = [];
+        // Modules live in namespaces like any workload: namespace users see and run them. Workspaces and module
+        // definitions are cluster-scoped, and a Module's status is the controller's, so neither is granted here.
+        List<PolicyRule> viewRules =
+        [
+            PolicyRule.ForResources(ReadVerbs, [""], ["namespaces"]),
+            PolicyRule.ForResources(ReadVerbs, [Modules.ModuleDefinitions.Group], [Modules.ModuleDefinitions.ModulesResource]),
+        ];
+        List<PolicyRule> editRules = [PolicyRule.ForResources(WriteVerbs, [Modules.ModuleDefinitions.Group], [Modules.ModuleDefinitions.ModulesResource])];
         if (customGroups.Count > 0)
         {
             viewRules.Add(PolicyRule.ForResources(ReadVerbs, customGroups, [PolicyRule.All]));

@@ -84,6 +84,22 @@ public sealed class RbacBootstrapTests
     }
 
     [Fact]
+    public async Task Namespace_users_see_and_run_modules_there_but_not_their_status_workspaces_or_definitions()
+    {
+        var viewer = await BoundInTeamAAsync("view");
+        Assert.True(await viewer.CanAsync(Alice, "list", "modules.customresources.io", "modules", "team-a"));
+        Assert.False(await viewer.CanAsync(Alice, "create", "modules.customresources.io", "modules", "team-a"));
+
+        var editor = await BoundInTeamAAsync("edit");
+        Assert.True(await editor.CanAsync(Alice, "create", "modules.customresources.io", "modules", "team-a"));
+        Assert.True(await editor.CanAsync(Alice, "delete", "modules.customresources.io", "modules", "team-a", "m1"));
+        Assert.False(await editor.CanAsync(Alice, "update", "modules.customresources.io", "modules", "team-a", "m1", "status"));
+        Assert.False(await editor.CanAsync(Alice, "create", "modules.customresources.io", "workspaces"));
+        Assert.False(await editor.CanAsync(Alice, "create", "modules.customresources.io", "moduledefinitions"));
+        Assert.False(await editor.CanAsync(Alice, "create", "modules.customresources.io", "modules", "team-b"));
+    }
+
+    [Fact]
     public async Task Edit_adds_every_write_verb_on_custom_resources_but_no_rbac()
     {
         var world = await BoundInTeamAAsync("edit");
