@@ -190,6 +190,25 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
         Assert.Equal(generation + 2, (int?)recovered["status"]!["installedGeneration"]);
     }
 
+    [Fact]
+    public async Task A_module_crashing_mid_install_is_restarted_and_the_install_retried_until_it_converges()
+    {
+        await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("fragile", new JsonObject { ["replicas"] = 1 }));
+        await WaitForAsync("fragile", m => Phase(m) == "Ready", "install");
+        var firstPort = await ModulePortAsync();
+
+        // The running process dies as soon as the next install reaches it; the change below asks for one.
+        await ControlAsync(new JsonObject { ["crashOn"] = "/install" });
+        await client.SendJsonAsync(HttpMethod.Patch, $"{Modules}/fragile", new JsonObject { ["spec"] = new JsonObject { ["config"] = new JsonObject { ["replicas"] = 5 } } }, "application/merge-patch+json");
+
+        var converged = await WaitForAsync("fragile", m => Phase(m) == "Ready" && (int?)m["status"]!["resolvedConfig"]!["replicas"] == 5, "install after the crash");
+        var installs = Calls().Where(c => (string?)c["path"] == "/install").ToList();
+        Assert.Contains(installs, c => (bool?)c["crashed"] == true);
+        Assert.Equal(5, (int?)installs.Last()["body"]!["replicas"]);
+        Assert.NotEqual(firstPort, await ModulePortAsync());
+        Assert.NotNull(converged["status"]!["metadata"]!["installedAt"]);
+    }
+
     /// <summary>
     /// Time from Module create to Ready with the reference module (a process start, health, install and two status
     /// writes), one at a time and then 10 at once. A measurement: runs only with MODULES_BENCH=1 (docs/performance.md).
