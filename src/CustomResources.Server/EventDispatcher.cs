@@ -483,21 +483,13 @@ public sealed partial class EventDispatcher(
     private async Task<IReadOnlyList<Subscription>> ListSubscriptionsAsync(CancellationToken cancellationToken)
     {
         var result = new List<Subscription>();
-        string? token = null;
-        do
+        await foreach (var item in store.ListAllAsync(EventDefinitions.SubscriptionCollection, cancellationToken))
         {
-            var page = await store.ListAsync(EventDefinitions.SubscriptionCollection, new ListRequest(500, token), cancellationToken);
-            foreach (var item in page.Items)
+            if (Subscription.FromObject(item.Object) is { } subscription && !Finalizers.IsDeleting(item.Object))
             {
-                if (Subscription.FromObject(item.Object) is { } subscription && !Finalizers.IsDeleting(item.Object))
-                {
-                    result.Add(subscription);
-                }
+                result.Add(subscription);
             }
-
-            token = page.Continue;
         }
-        while (token is not null);
 
         return result;
     }

@@ -182,14 +182,10 @@ public sealed class AdmissionWebhooks(IObjectStore store, OutboundPolicy policy,
     private async Task<List<Webhook>> MatchingAsync(string plural, AdmissionRequest request, CancellationToken cancellationToken)
     {
         var configurations = new List<StoredObject>();
-        string? token = null;
-        do
+        await foreach (var item in store.ListAllAsync(new CollectionKey(WebhookConfigurations.Group, plural, ""), cancellationToken))
         {
-            var page = await store.ListAsync(new CollectionKey(WebhookConfigurations.Group, plural, ""), new ListRequest(500, token), cancellationToken);
-            configurations.AddRange(page.Items);
-            token = page.Continue;
+            configurations.Add(item);
         }
-        while (token is not null);
 
         var definition = request.Definition;
         var candidates = configurations

@@ -47,21 +47,13 @@ public sealed class DefinitionCatalog(IObjectStore store)
     public async Task<IReadOnlyList<CatalogEntry>> ListAsync(CancellationToken cancellationToken)
     {
         var entries = BuiltInDefinitions.All.Select(BuiltInEntry).ToList();
-        string? token = null;
-        do
+        await foreach (var item in store.ListAllAsync(DefinitionCollection, cancellationToken))
         {
-            var page = await store.ListAsync(DefinitionCollection, new ListRequest(500, token), cancellationToken);
-            foreach (var item in page.Items)
+            if (Entry(item) is { } entry)
             {
-                if (Entry(item) is { } entry)
-                {
-                    entries.Add(entry);
-                }
+                entries.Add(entry);
             }
-
-            token = page.Continue;
         }
-        while (token is not null);
 
         return entries;
     }

@@ -88,11 +88,10 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         var modules = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
         var ns = ModuleDefinitions.WorkspaceNamespace(workspace);
         var remaining = 0;
-        string? token = null;
-        do
+        await foreach (var item in store.ListAllAsync(new CollectionKey(ModuleDefinitions.Group, ModuleDefinitions.ModulesResource, ns), cancellationToken))
         {
-            var page = await store.ListAsync(new CollectionKey(ModuleDefinitions.Group, ModuleDefinitions.ModulesResource, ns), new ListRequest(500, token), cancellationToken);
-            foreach (var module in page.Items.Select(i => i.Object).Where(m => ObjectMetadata.GetString(m["spec"]?["workspace"]?["name"]) == name))
+            var module = item.Object;
+            if (ObjectMetadata.GetString(module["spec"]?["workspace"]?["name"]) == name)
             {
                 remaining++;
                 if (module["metadata"]?["deletionTimestamp"] is null)
@@ -107,10 +106,7 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
                     }
                 }
             }
-
-            token = page.Continue;
         }
-        while (token is not null);
 
         if (remaining > 0)
         {

@@ -61,7 +61,7 @@ public sealed class ModuleWriteGuard(IObjectStore store, IModuleFileFetcher fetc
         }
 
         var ns = ModuleDefinitions.WorkspaceNamespace(obj);
-        await foreach (var other in ListAsync(ModuleDefinitions.Workspaces(), cancellationToken))
+        await foreach (var other in store.ListAllAsync(ModuleDefinitions.Workspaces(), cancellationToken))
         {
             if (ObjectMetadata.Name(other.Object) != name && ModuleDefinitions.WorkspaceNamespace(other.Object) == ns)
             {
@@ -248,22 +248,6 @@ public sealed class ModuleWriteGuard(IObjectStore store, IModuleFileFetcher fetc
 
             annotations[key] = before.DeepClone();
         }
-    }
-
-    private async IAsyncEnumerable<StoredObject> ListAsync(CollectionKey collection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string? token = null;
-        do
-        {
-            var page = await store.ListAsync(collection, new ListRequest(500, token), cancellationToken);
-            foreach (var item in page.Items)
-            {
-                yield return item;
-            }
-
-            token = page.Continue;
-        }
-        while (token is not null);
     }
 }
 

@@ -277,7 +277,7 @@ public sealed partial class ResourceService
             }
 
             var scope = definition.Namespaced ? (ownerNamespace.Length > 0 ? ownerNamespace : null) : "";
-            await foreach (var item in ListAllAsync(new CollectionKey(definition.Group, definition.Names.Plural, scope), cancellationToken))
+            await foreach (var item in store.ListAllAsync(new CollectionKey(definition.Group, definition.Names.Plural, scope), cancellationToken))
             {
                 if (OwnerReferences(item.Object).Any(r => ObjectMetadata.GetString(r["uid"]) == uid))
                 {
@@ -381,7 +381,7 @@ public sealed partial class ResourceService
         {
             // Everything in a namespace goes, so owner references inside it need no separate collection.
             var collect = container != BuiltInDefinitions.Namespaces;
-            await foreach (var item in ListAllAsync(collection, cancellationToken))
+            await foreach (var item in store.ListAllAsync(collection, cancellationToken))
             {
                 if (Finalizers.IsDeleting(item.Object))
                 {
@@ -441,22 +441,6 @@ public sealed partial class ResourceService
         {
             // Gone or changed meanwhile: whoever changed it drives it from here (a later completion pass finishes it).
         }
-    }
-
-    private async IAsyncEnumerable<StoredObject> ListAllAsync(CollectionKey collection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        string? token = null;
-        do
-        {
-            var page = await store.ListAsync(collection, new ListRequest(500, token), cancellationToken);
-            foreach (var item in page.Items)
-            {
-                yield return item;
-            }
-
-            token = page.Continue;
-        }
-        while (token is not null);
     }
 
     private async Task<StoredObject> WriteMarkedAsync(ResourceDefinition definition, ObjectKey key, JsonObject obj, string resourceVersion, CancellationToken cancellationToken)

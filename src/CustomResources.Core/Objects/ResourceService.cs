@@ -93,14 +93,13 @@ public sealed partial class ResourceService(IObjectStore store, DefinitionCatalo
         }
         else
         {
-            string? token = null;
-            do
+            await foreach (var item in store.ListAllAsync(collection, cancellationToken))
             {
-                var page = await store.ListAsync(collection, new ListRequest(500, token), cancellationToken);
-                items.AddRange(page.Items.Where(i => matches(i.Object)).Select(i => InVersion(i, target)));
-                token = page.Continue;
+                if (matches(item.Object))
+                {
+                    items.Add(InVersion(item, target));
+                }
             }
-            while (token is not null);
         }
 
         return new ObjectPage(items, version, null);

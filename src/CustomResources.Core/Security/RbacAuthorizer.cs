@@ -30,8 +30,6 @@ public sealed record RbacGrant(string Description, IReadOnlyList<PolicyRule> Rul
 /// </remarks>
 public sealed class RbacAuthorizer(IObjectStore store)
 {
-    private const int PageSize = 500;
-
     public async Task<AuthorizationDecision> AuthorizeAsync(UserInfo user, RequestAttributes request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -215,14 +213,10 @@ public sealed class RbacAuthorizer(IObjectStore store)
     internal static async Task<List<JsonObject>> ListAllAsync(IObjectStore store, CollectionKey collection, CancellationToken cancellationToken)
     {
         var items = new List<JsonObject>();
-        string? token = null;
-        do
+        await foreach (var item in store.ListAllAsync(collection, cancellationToken))
         {
-            var page = await store.ListAsync(collection, new ListRequest(PageSize, token), cancellationToken);
-            items.AddRange(page.Items.Select(i => i.Object));
-            token = page.Continue;
+            items.Add(item.Object);
         }
-        while (token is not null);
 
         return items;
     }

@@ -91,25 +91,16 @@ public sealed partial class ModuleController(
 
     private async Task EnqueueAllAsync(CollectionKey modules, CancellationToken cancellationToken)
     {
-        var workspaces = await store.ListAsync(ModuleDefinitions.Workspaces(), new ListRequest(), cancellationToken);
-        foreach (var workspace in workspaces.Items)
+        await foreach (var workspace in store.ListAllAsync(ModuleDefinitions.Workspaces(), cancellationToken))
         {
             await work.EnqueueAsync(ModuleReconciler.WorkspacePrefix + workspace.Object["metadata"]!["name"], clock.GetUtcNow(), cancellationToken);
         }
 
-        string? token = null;
-        do
+        await foreach (var item in store.ListAllAsync(modules, cancellationToken))
         {
-            var page = await store.ListAsync(modules, new ListRequest(500, token), cancellationToken);
-            foreach (var item in page.Items)
-            {
-                var metadata = item.Object["metadata"]!;
-                await work.EnqueueAsync($"{metadata["namespace"]}/{metadata["name"]}", clock.GetUtcNow(), cancellationToken);
-            }
-
-            token = page.Continue;
+            var metadata = item.Object["metadata"]!;
+            await work.EnqueueAsync($"{metadata["namespace"]}/{metadata["name"]}", clock.GetUtcNow(), cancellationToken);
         }
-        while (token is not null);
         wake.Release();
     }
 
