@@ -40,28 +40,8 @@ public sealed class LoopbackTopic : IAsyncDisposable
 
     public static LoopbackTopic Start()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = FreePort();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            try
-            {
-                listener.Start();
-                return new LoopbackTopic(listener, port);
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                ((IDisposable)listener).Dispose();
-            }
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
+        var (listener, port) = Loopback.StartHttpListener();
+        return new LoopbackTopic(listener, port);
     }
 
     private async Task ServeAsync()
@@ -101,16 +81,7 @@ public sealed class LoopbackTopic : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        try
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
-        catch (HttpListenerException)
-        {
-            // Managed HttpListener on Linux can fail to unregister a prefix whose port another listener took since;
-            // the listener is stopped either way.
-        }
+        Loopback.Stop(_listener);
 
         await _loop;
     }

@@ -143,12 +143,7 @@ public sealed class CosmosStandIn : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private static int FreePort() => Loopback.FreePort();
 
     private static string? FindOnPath(string program)
     {

@@ -48,29 +48,11 @@ public sealed class LoopbackTenant : IDisposable
 
     public static LoopbackTenant Start()
     {
-        for (var attempt = 0; ; attempt++)
-        {
-            var port = FreePort();
-            var listener = new HttpListener();
-            listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-            try
-            {
-                listener.Start();
-                return new LoopbackTenant(listener, port);
-            }
-            catch (HttpListenerException) when (attempt < 5)
-            {
-                ((IDisposable)listener).Dispose();
-            }
-        }
+        var (listener, port) = Loopback.StartHttpListener();
+        return new LoopbackTenant(listener, port);
     }
 
-    public static int FreePort()
-    {
-        using var probe = new TcpListener(IPAddress.Loopback, 0);
-        probe.Start();
-        return ((IPEndPoint)probe.LocalEndpoint).Port;
-    }
+    public static int FreePort() => Loopback.FreePort();
 
     /// <summary>Publishes a new signing key in the JWKS (a rotation).</summary>
     public void AddKey(string kid)
@@ -196,16 +178,7 @@ public sealed class LoopbackTenant : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            _listener.Stop();
-            _listener.Close();
-        }
-        catch (HttpListenerException)
-        {
-            // Managed HttpListener on Linux can fail to unregister a prefix whose port another listener took since;
-            // the listener is stopped either way.
-        }
+        Loopback.Stop(_listener);
 
         _loop.Wait(TimeSpan.FromSeconds(5));
         lock (_gate)

@@ -171,12 +171,7 @@ public sealed class ServerProcess : IAsyncDisposable
         return start;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    public static int FreePort() => CustomResources.Azure.Tests.Loopback.FreePort();
 
     /// <summary>The server's build output, next to this test project's (same configuration).</summary>
     public static string ServerAssembly()

@@ -11,14 +11,13 @@ namespace CustomResources.Server.Tests.Modules;
 /// <summary>The httpURL fetcher keeps to the outbound rule and its size limit.</summary>
 public sealed class HttpModuleFileFetcherTests : IDisposable
 {
-    private readonly HttpListener listener = new();
-    private readonly int port = ServerProcess.FreePort();
+    private readonly HttpListener listener;
+    private readonly int port;
     private string body = "kind: Custom\n";
 
     public HttpModuleFileFetcherTests()
     {
-        listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        listener.Start();
+        (listener, port) = Azure.Tests.Loopback.StartHttpListener();
         _ = Task.Run(async () =>
         {
             while (listener.IsListening)
@@ -39,18 +38,7 @@ public sealed class HttpModuleFileFetcherTests : IDisposable
         });
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            listener.Stop();
-            listener.Close();
-        }
-        catch (HttpListenerException)
-        {
-            // Stopped either way.
-        }
-    }
+    public void Dispose() => Azure.Tests.Loopback.Stop(listener);
 
     private static HttpModuleFileFetcher Fetcher(params string[] allowed)
     {
