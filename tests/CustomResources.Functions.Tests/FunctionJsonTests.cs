@@ -15,6 +15,8 @@ public class FunctionJsonTests
         ["httpTrigger"] = ["in"],
         ["http"] = ["out"],
         ["cosmosDBTrigger"] = ["in"],
+        ["queueTrigger"] = ["in"],
+        ["timerTrigger"] = ["in"],
     };
 
     // Real paths the server serves (Kubernetes API, discovery, OpenAPI, Oakestra facade, health).
@@ -39,9 +41,9 @@ public class FunctionJsonTests
     };
 
     [Fact]
-    public void The_functions_are_the_http_api_and_the_change_feed()
+    public void The_functions_are_the_http_api_the_change_feed_and_the_module_controller()
     {
-        Assert.Equal(["Api", "ResourceChangeFeed"], FunctionApp.Functions().Select(f => f.Name));
+        Assert.Equal(["Api", "ModuleReconcile", "ModuleReconcilePoison", "ModuleResync", "ResourceChangeFeed"], FunctionApp.Functions().Select(f => f.Name));
     }
 
     [Fact]

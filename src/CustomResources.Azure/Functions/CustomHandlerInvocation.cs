@@ -16,26 +16,7 @@ public static class CustomHandlerInvocation
     /// </summary>
     public static IReadOnlyList<JsonObject> ReadObjectArray(ReadOnlySpan<byte> payload, string binding)
     {
-        JsonNode? root;
-        try
-        {
-            root = JsonNode.Parse(payload);
-        }
-        catch (JsonException e)
-        {
-            throw new FormatException($"the invocation payload is not JSON: {e.Message}", e);
-        }
-
-        if (root is not JsonObject envelope)
-        {
-            throw new FormatException("the invocation payload must be a JSON object with \"Data\" and \"Metadata\"");
-        }
-
-        if (envelope["Data"] is not JsonObject data)
-        {
-            throw new FormatException("the invocation payload has no \"Data\" object");
-        }
-
+        var (data, _) = ReadEnvelope(payload);
         var value = data[binding] ?? throw new FormatException($"\"Data\" has no \"{binding}\" binding");
         if (value is JsonValue text && text.TryGetValue<string>(out var json))
         {
@@ -61,6 +42,63 @@ public static class CustomHandlerInvocation
         }
 
         return items;
+    }
+
+    /// <summary>
+    /// Reads the envelope <c>{"Data": {...}, "Metadata": {...}}</c> (Metadata may be absent). Throws
+    /// <see cref="FormatException"/> saying what is wrong with the payload.
+    /// </summary>
+    public static (JsonObject Data, JsonObject Metadata) ReadEnvelope(ReadOnlySpan<byte> payload)
+    {
+        JsonNode? root;
+        try
+        {
+            root = JsonNode.Parse(payload);
+        }
+        catch (JsonException e)
+        {
+            throw new FormatException($"the invocation payload is not JSON: {e.Message}", e);
+        }
+
+        if (root is not JsonObject envelope)
+        {
+            throw new FormatException("the invocation payload must be a JSON object with \"Data\" and \"Metadata\"");
+        }
+
+        if (envelope["Data"] is not JsonObject data)
+        {
+            throw new FormatException("the invocation payload has no \"Data\" object");
+        }
+
+        return (data, envelope["Metadata"] as JsonObject ?? new JsonObject());
+    }
+
+    /// <summary>
+    /// The text bound to <paramref name="binding"/> (a queue message): a string as sent, or an object or array the host
+    /// decoded from JSON, as JSON text.
+    /// </summary>
+    public static string ReadText(JsonObject data, string binding)
+    {
+        ArgumentNullException.ThrowIfNull(data);
+        return data[binding] switch
+        {
+            null => throw new FormatException($"\"Data\" has no \"{binding}\" binding"),
+            JsonValue v when v.TryGetValue<string>(out var text) => text,
+            JsonObject or JsonArray => data[binding]!.ToJsonString(),
+            _ => throw new FormatException($"\"Data.{binding}\" must be a string or JSON"),
+        };
+    }
+
+    /// <summary>An integer metadata value (the host sends numbers, sometimes as strings); null when absent or not an integer.</summary>
+    public static long? ReadInteger(JsonObject metadata, string name)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        return metadata[name] switch
+        {
+            JsonValue v when v.TryGetValue<long>(out var n) => n,
+            JsonValue v when v.TryGetValue<string>(out var text) && long.TryParse(text, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) => n,
+            _ => null,
+        };
     }
 
     /// <summary>The response body: no output bindings, the given log lines, no return value.</summary>

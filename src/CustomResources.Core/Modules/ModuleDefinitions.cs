@@ -189,6 +189,7 @@ public static class ModuleDefinitions
                     "installedHash": { "type": "string" },
                     "failedGeneration": { "type": "integer" },
                     "sleeping": { "type": "boolean" },
+                    "nextReconcileTime": { "type": "string", "format": "date-time" },
                     "message": { "type": "string" }
                   }
                 }

@@ -51,6 +51,9 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
     /// <summary>The prefix of work keys that name a Workspace rather than a Module.</summary>
     public const string WorkspacePrefix = "workspace:";
 
+    /// <summary>The condition saying the controller gave up on the Module's work item (kstatus' <c>Stalled</c>).</summary>
+    public const string StalledCondition = "Stalled";
+
     /// <summary>
     /// Reconciles a Workspace: holds it with a finalizer while it lives; once deleted, deletes its Modules (each
     /// uninstalled through its own finalizer) and lets the Workspace go only when none is left.
@@ -132,8 +135,7 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
             return await ReconcileWorkspaceAsync(key[WorkspacePrefix.Length..], cancellationToken);
         }
 
-        var slash = key.IndexOf('/', StringComparison.Ordinal);
-        var (ns, name) = slash > 0 ? (key[..slash], key[(slash + 1)..]) : ("", key);
+        var (ns, name) = ModuleKeyParts(key);
         var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
         var stored = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
         if (stored is null)
@@ -253,8 +255,84 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
             }, cancellationToken);
         }
 
+        if (Stalled(module["status"] as JsonObject))
+        {
+            await SetStatusAsync(target, ns, name, s => Condition(s, StalledCondition, "False", "Reconciled", "the last reconcile succeeded", generation), cancellationToken);
+        }
+
         return ReconcileOutcome.Done(wantAsleep ? "asleep" : "ready", nextChange);
     }
+
+    /// <summary>
+    /// Records in a Module's status that its work item was given up on (the queue's poison handling): condition
+    /// <c>Stalled=True</c> with <paramref name="message"/>, until a later reconcile succeeds. Nothing to do for a
+    /// Workspace key or a Module that is gone.
+    /// </summary>
+    public async Task ReportStalledAsync(string key, string message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.StartsWith(WorkspacePrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var (ns, name) = ModuleKeyParts(key);
+        var stored = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
+        if (stored is null)
+        {
+            return;
+        }
+
+        var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
+        var generation = Integer(stored.Object["metadata"]?["generation"]) ?? 1;
+        await SetStatusAsync(target, ns, name, s => Condition(s, StalledCondition, "True", "RetriesExhausted", message, generation), cancellationToken);
+    }
+
+    /// <summary>
+    /// Claims the scheduled look at <paramref name="at"/> for a Module (<c>status.nextReconcileTime</c>), for work
+    /// queues that cannot hold one entry per key (Azure Storage queues): only the first of several reconciles asking for
+    /// the same time gets true, so timed follow-ups do not multiply. Workspace keys and vanished Modules get false.
+    /// </summary>
+    public async Task<bool> ClaimNextReconcileAsync(string key, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.StartsWith(WorkspacePrefix, StringComparison.Ordinal))
+        {
+            return true;
+        }
+
+        var (ns, name) = ModuleKeyParts(key);
+        var stamp = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var stored = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
+        if (stored is null || ObjectMetadata.GetString(stored.Object["status"]?["nextReconcileTime"]) == stamp)
+        {
+            return false;
+        }
+
+        var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
+        var claimed = false;
+        await SetStatusAsync(target, ns, name, s =>
+        {
+            claimed = ObjectMetadata.GetString(s["nextReconcileTime"]) != stamp;
+            s["nextReconcileTime"] = stamp;
+        }, cancellationToken);
+        return claimed;
+    }
+
+    /// <summary>The namespace and name in a Module work key <c>{namespace}/{name}</c>.</summary>
+    public static (string Namespace, string Name) ModuleKeyParts(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var slash = key.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 ? (key[..slash], key[(slash + 1)..]) : ("", key);
+    }
+
+    /// <summary>The work key of a Module.</summary>
+    public static string ModuleKey(string ns, string name) => $"{ns}/{name}";
+
+    private static bool Stalled(JsonObject? status) =>
+        status?["conditions"] is JsonArray conditions
+        && conditions.OfType<JsonObject>().Any(c => ObjectMetadata.GetString(c["type"]) == StalledCondition && ObjectMetadata.GetString(c["status"]) == "True");
 
     private async Task<ReconcileOutcome> UninstallAsync(ResourceTarget target, string ns, string name, JsonObject module, CancellationToken cancellationToken)
     {

@@ -17,12 +17,7 @@ public sealed partial class ModuleController(
 {
     private static readonly TimeSpan Lease = TimeSpan.FromMinutes(5);
     private static readonly TimeSpan Resync = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
     private readonly SemaphoreSlim wake = new(0);
-
-    /// <summary>Backoff before attempt <paramref name="attempts"/> + 1: 1 s, 2 s, 4 s, ... up to 5 min.</summary>
-    public static TimeSpan Backoff(int attempts) =>
-        TimeSpan.FromSeconds(Math.Min(MaxBackoff.TotalSeconds, Math.Pow(2, Math.Min(attempts, 20))));
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(WatchAsync(stoppingToken), WorkAsync(stoppingToken));
@@ -150,7 +145,7 @@ public sealed partial class ModuleController(
         if (outcome.Retry)
         {
             LogRetrying(logger, item.Key, item.Attempts + 1, outcome.Summary);
-            await work.RetryAsync(item, clock.GetUtcNow() + Backoff(item.Attempts), CancellationToken.None);
+            await work.RetryAsync(item, clock.GetUtcNow() + ReconcileBackoff.Delay(item.Attempts), CancellationToken.None);
             return;
         }
 

@@ -1,0 +1,194 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using CustomResources.Core.Objects;
+using CustomResources.Core.Storage;
+
+namespace CustomResources.Core.Modules;
+
+/// <summary>
+/// One message of a controller's work queue in Azure: the key to reconcile and how many retryable failures preceded it.
+/// Serialized as <c>{"key":"team-a/app","attempt":0}</c>.
+/// </summary>
+public sealed record ReconcileMessage(string Key, int Attempt)
+{
+    /// <summary>Longest key accepted: a namespace, a slash and a name (each at most 253 characters).</summary>
+    public const int MaxKeyLength = 507;
+
+    public string ToJson() => new JsonObject { ["key"] = Key, ["attempt"] = Attempt }.ToJsonString();
+
+    /// <summary>
+    /// Reads a message: the JSON form, or a bare key (what an operator would put on the queue by hand). Throws
+    /// <see cref="FormatException"/> saying what is wrong.
+    /// </summary>
+    public static ReconcileMessage Parse(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var trimmed = text.Trim();
+        if (trimmed.StartsWith('{'))
+        {
+            JsonObject json;
+            try
+            {
+                json = JsonNode.Parse(trimmed) as JsonObject ?? throw new FormatException("the message is not a JSON object");
+            }
+            catch (JsonException e)
+            {
+                throw new FormatException($"the message is not JSON: {e.Message}", e);
+            }
+
+            var key = json["key"] is JsonValue k && k.TryGetValue<string>(out var keyText) ? keyText : throw new FormatException("the message has no string 'key'");
+            long attempt = 0;
+            if (json["attempt"] is { } a && (a is not JsonValue av || !Serialization.JsonNumbers.TryGetInteger(av, out attempt) || attempt < 0 || attempt > int.MaxValue))
+            {
+                throw new FormatException("'attempt' must be a non-negative integer");
+            }
+
+            return new ReconcileMessage(CheckKey(key), (int)attempt);
+        }
+
+        return new ReconcileMessage(CheckKey(trimmed), 0);
+    }
+
+    private static string CheckKey(string key)
+    {
+        if (key.Length == 0 || key.Length > MaxKeyLength)
+        {
+            throw new FormatException($"the key must have 1 to {MaxKeyLength} characters");
+        }
+
+        var name = key.StartsWith(ModuleReconciler.WorkspacePrefix, StringComparison.Ordinal) ? key[ModuleReconciler.WorkspacePrefix.Length..] : null;
+        var parts = name is null ? key.Split('/') : [name];
+        if ((name is null && parts.Length != 2) || parts.Any(p => !NameRules.IsDns1123Subdomain(p)))
+        {
+            throw new FormatException($"'{key}' is not a work key: '{{namespace}}/{{name}}' or '{ModuleReconciler.WorkspacePrefix}{{name}}'");
+        }
+
+        return key;
+    }
+}
+
+/// <summary>Sends work to a controller's queue (an Azure Storage queue drained by a queue-triggered function).</summary>
+public interface IReconcileMessageSender
+{
+    /// <summary>Puts <paramref name="message"/> on the queue, invisible for <paramref name="delay"/> (the queue may cap it).</summary>
+    Task SendAsync(ReconcileMessage message, TimeSpan delay, CancellationToken cancellationToken);
+}
+
+/// <summary>Exponential backoff between retryable reconcile failures: 1 s, 2 s, 4 s, ... up to 5 min.</summary>
+public static class ReconcileBackoff
+{
+    public static readonly TimeSpan Max = TimeSpan.FromMinutes(5);
+
+    /// <summary>The wait before attempt <paramref name="attempts"/> + 1.</summary>
+    public static TimeSpan Delay(int attempts) => TimeSpan.FromSeconds(Math.Min(Max.TotalSeconds, Math.Pow(2, Math.Min(Math.Max(attempts, 0), 20))));
+}
+
+/// <summary>
+/// The Module controller driven by a queue without per-key de-duplication (Azure): each message is one reconcile;
+/// a retryable failure sends the key again with backoff, a scheduled look (a hibernation schedule's next change) is
+/// sent once per time, a message the queue gave up on marks the Module <c>Stalled</c>, and a resync and every stored
+/// change put keys on the queue.
+/// </summary>
+public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectStore store, IReconcileMessageSender queue, TimeProvider clock)
+{
+    /// <summary>When a Module given up on by the queue is looked at again (the periodic resync may come sooner).</summary>
+    public static readonly TimeSpan AfterStall = TimeSpan.FromMinutes(5);
+
+    /// <summary>Timed follow-ups closer than this are sent without a claim (a Workspace waiting for its Modules).</summary>
+    private static readonly TimeSpan ClaimThreshold = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// Reconciles the message's key. Unexpected exceptions are left to the caller: the invocation fails and the queue
+    /// delivers the message again, and after its last delivery moves it to the poison queue.
+    /// </summary>
+    public async Task<ReconcileOutcome> HandleAsync(ReconcileMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        var outcome = await reconciler.ReconcileAsync(message.Key, cancellationToken).ConfigureAwait(false);
+        if (outcome.Retry)
+        {
+            await queue.SendAsync(message with { Attempt = message.Attempt + 1 }, ReconcileBackoff.Delay(message.Attempt), cancellationToken).ConfigureAwait(false);
+        }
+        else if (outcome.RequeueAt is { } at)
+        {
+            var delay = at - clock.GetUtcNow();
+            if (delay < ClaimThreshold || await reconciler.ClaimNextReconcileAsync(message.Key, at, cancellationToken).ConfigureAwait(false))
+            {
+                await queue.SendAsync(new ReconcileMessage(message.Key, 0), delay < TimeSpan.Zero ? TimeSpan.Zero : delay, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return outcome;
+    }
+
+    /// <summary>A message moved to the poison queue: reported in the Module's status and looked at again later.</summary>
+    public async Task HandlePoisonAsync(ReconcileMessage message, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        await reconciler.ReportStalledAsync(
+            message.Key,
+            $"the work queue gave up on this Module after its last delivery failed (see the ModuleReconcile logs); it is reconciled again within {AfterStall.TotalMinutes:0} minutes",
+            cancellationToken).ConfigureAwait(false);
+        await queue.SendAsync(new ReconcileMessage(message.Key, 0), AfterStall, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Puts every Workspace and Module on the queue (the periodic resync); returns how many keys were sent.</summary>
+    public async Task<int> ResyncAsync(CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        await foreach (var workspace in store.ListAllAsync(ModuleDefinitions.Workspaces(), cancellationToken).ConfigureAwait(false))
+        {
+            await queue.SendAsync(new ReconcileMessage(ModuleReconciler.WorkspacePrefix + workspace.Object["metadata"]!["name"], 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            sent++;
+        }
+
+        sent += await SendModulesAsync(null, cancellationToken).ConfigureAwait(false);
+        return sent;
+    }
+
+    /// <summary>
+    /// Puts the keys concerned by stored changes on the queue: a changed Module, and for a changed Workspace the
+    /// Workspace and every Module in its namespace (its schedule or its deletion concerns them). Other keys are ignored.
+    /// Returns how many keys were sent.
+    /// </summary>
+    public async Task<int> EnqueueChangesAsync(IEnumerable<ObjectKey> changed, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(changed);
+        var sent = 0;
+        foreach (var key in changed.Distinct())
+        {
+            if (key.Group != ModuleDefinitions.Group)
+            {
+                continue;
+            }
+
+            if (key.Resource == ModuleDefinitions.ModulesResource)
+            {
+                await queue.SendAsync(new ReconcileMessage(ModuleReconciler.ModuleKey(key.Namespace, key.Name), 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                sent++;
+            }
+            else if (key.Resource == ModuleDefinitions.WorkspacesResource)
+            {
+                await queue.SendAsync(new ReconcileMessage(ModuleReconciler.WorkspacePrefix + key.Name, 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+                sent++;
+                var workspace = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
+                sent += await SendModulesAsync(workspace is null ? null : ModuleDefinitions.WorkspaceNamespace(workspace.Object), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        return sent;
+    }
+
+    private async Task<int> SendModulesAsync(string? ns, CancellationToken cancellationToken)
+    {
+        var sent = 0;
+        await foreach (var item in store.ListAllAsync(new CollectionKey(ModuleDefinitions.Group, ModuleDefinitions.ModulesResource, ns), cancellationToken).ConfigureAwait(false))
+        {
+            var metadata = item.Object["metadata"]!;
+            await queue.SendAsync(new ReconcileMessage(ModuleReconciler.ModuleKey(ObjectMetadata.GetString(metadata["namespace"]) ?? "", ObjectMetadata.GetString(metadata["name"]) ?? ""), 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            sent++;
+        }
+
+        return sent;
+    }
+}
