@@ -28,6 +28,10 @@ param entraAudience string = ''
 @description('Object ids of Entra ID groups (or app roles as role:<name>) that are cluster admins of the API.')
 param adminGroups array = []
 
+@description('Key module tokens are derived from: base64 of at least 32 random bytes (openssl rand -base64 32); keep it across deployments. Empty: the module controller is off.')
+@secure()
+param moduleTokenKey string = ''
+
 @description('Tags applied to every resource.')
 param tags object = {}
 
@@ -70,6 +74,10 @@ module storage 'modules/storage.bicep' = {
     location: location
     tags: tags
     principalId: identity.outputs.principalId
+    queueNames: [
+      moduleQueueName
+      '${moduleQueueName}-poison'
+    ]
   }
 }
 
@@ -117,6 +125,18 @@ module functionApp 'modules/functionapp.bicep' = {
     entraTenantId: tenant().tenantId
     entraAudience: entraAudience
     adminGroups: adminGroups
+    moduleTokenKey: moduleTokenKey
+    moduleQueueName: moduleQueueName
+  }
+}
+
+var moduleQueueName = 'module-reconcile'
+
+// Modules run as Container Instances in this resource group: the identity may create and delete them there.
+module moduleRunner 'modules/modulerunner.bicep' = if (!empty(moduleTokenKey)) {
+  name: 'modulerunner'
+  params: {
+    principalId: identity.outputs.principalId
   }
 }
 

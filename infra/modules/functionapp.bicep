@@ -78,6 +78,13 @@ param entraAudience string = ''
 @description('Groups (Entra object ids, or role:<app role>) bound to cluster-admin at start.')
 param adminGroups array = []
 
+@description('Key module tokens are derived from (base64 of at least 32 random bytes). Empty: the module controller is off.')
+@secure()
+param moduleTokenKey string = ''
+
+@description('Storage queue the ModuleReconcile function drains (its poison queue is <name>-poison).')
+param moduleQueueName string = 'module-reconcile'
+
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
   location: location
@@ -130,7 +137,26 @@ var entraSettings = empty(entraAudience) ? {} : {
 
 var adminGroupSettings = toObject(range(0, length(adminGroups)), i => 'Authentication__AdminGroups__${i}', i => string(adminGroups[i]))
 
-var appSettings = union(baseSettings, packageSettings, entraSettings, adminGroupSettings)
+// The module controller (Modules): work on a Storage queue drained by the ModuleReconcile function, modules run as
+// Azure Container Instances in this resource group, each given the API URL and a token derived from Modules:TokenKey.
+var moduleSettings = empty(moduleTokenKey) ? {
+  Modules__Enabled: 'false'
+  Modules__Queue__QueueName: moduleQueueName
+} : {
+  Modules__Enabled: 'true'
+  Modules__TokenKey: moduleTokenKey
+  Modules__ApiUrl: 'https://${name}.azurewebsites.net'
+  Modules__Queue__QueueName: moduleQueueName
+  Modules__Queue__ServiceUri: 'https://${storageAccountName}.queue.${environment().suffixes.storage}'
+  Modules__Queue__ManagedIdentityClientId: identityClientId
+  Modules__Runtime: 'Aci'
+  Modules__Aci__SubscriptionId: subscription().subscriptionId
+  Modules__Aci__ResourceGroup: resourceGroup().name
+  Modules__Aci__Location: location
+  Modules__Aci__ManagedIdentityClientId: identityClientId
+}
+
+var appSettings = union(baseSettings, packageSettings, entraSettings, adminGroupSettings, moduleSettings)
 
 resource site 'Microsoft.Web/sites@2024-04-01' = {
   name: name

@@ -52,6 +52,24 @@ resource deploymentContainer 'Microsoft.Storage/storageAccounts/blobServices/con
   }
 }
 
+@description('Queues the module controller uses: its work queue and the poison queue the host moves failed messages to.')
+param queueNames array = [
+  'module-reconcile'
+  'module-reconcile-poison'
+]
+
+resource queueService 'Microsoft.Storage/storageAccounts/queueServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+}
+
+resource queues 'Microsoft.Storage/storageAccounts/queueServices/queues@2023-05-01' = [
+  for queue in queueNames: {
+    parent: queueService
+    name: queue
+  }
+]
+
 // Data roles the Functions host needs with an identity-based AzureWebJobsStorage connection:
 // blobs (host locks, keys, the package), queues (queue triggers and outputs), tables (timers, diagnostics).
 var roles = [

@@ -144,4 +144,40 @@ public sealed class TemplateContractTests
         Assert.True(site.GetProperty("httpsOnly").GetBoolean());
         Assert.True(site.GetProperty("siteConfig").TryGetProperty("cors", out _), "CORS is configured on the platform");
     }
+
+    [Fact]
+    public void The_module_controller_gets_its_queues_a_narrow_runner_role_and_a_secret_token_key()
+    {
+        var queues = Resources("Microsoft.Storage/storageAccounts/queueServices/queues");
+        Assert.NotEmpty(queues);
+        var text = Template.Value.RootElement.GetRawText();
+        Assert.Contains("module-reconcile", text, StringComparison.Ordinal);
+
+        // Container Instances in the app's resource group only, through a custom role rather than Contributor.
+        var role = Properties("Microsoft.Authorization/roleDefinitions");
+        var actions = role.GetProperty("permissions")[0].GetProperty("actions").EnumerateArray().Select(a => a.GetString()).ToList();
+        Assert.Contains("Microsoft.ContainerInstance/containerGroups/*", actions);
+        Assert.All(actions, a => Assert.StartsWith("Microsoft.", a, StringComparison.Ordinal));
+        Assert.DoesNotContain("*", actions);
+        Assert.Single(role.GetProperty("assignableScopes").EnumerateArray());
+
+        // The key tokens are derived from is a secure parameter, never a plain string or an output.
+        var parameters = Template.Value.RootElement.GetProperty("parameters");
+        Assert.Equal("securestring", parameters.GetProperty("moduleTokenKey").GetProperty("type").GetString());
+        Assert.DoesNotContain("moduleTokenKey", Template.Value.RootElement.GetProperty("outputs").GetRawText(), StringComparison.Ordinal);
+
+        // With a key, the app's Modules settings (one conditional expression in the compiled template) name the queue
+        // endpoint, the ACI runtime and the identity.
+        var settings = Assert.Single(Objects(Template.Value.RootElement), o => o.TryGetProperty("moduleSettings", out _)).GetProperty("moduleSettings").GetString()!;
+        foreach (var name in new[]
+        {
+            "Modules__TokenKey", "Modules__Queue__ServiceUri", "Modules__Queue__QueueName", "Modules__Queue__ManagedIdentityClientId",
+            "Modules__Aci__SubscriptionId", "Modules__Aci__ResourceGroup", "Modules__Aci__Location", "Modules__Aci__ManagedIdentityClientId", "Modules__ApiUrl",
+        })
+        {
+            Assert.Contains($"'{name}'", settings, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("'Modules__Runtime', 'Aci'", settings, StringComparison.Ordinal);
+    }
 }

@@ -16,6 +16,9 @@ namespace CustomResources.Azure.Queues;
 /// </summary>
 public sealed class StorageQueueReconcileSender(QueueClient queue, bool createIfMissing) : IReconcileMessageSender
 {
+    /// <summary>How messages are encoded: base64, the queue trigger's default <c>messageEncoding</c> (host.json).</summary>
+    public const QueueMessageEncoding Encoding = QueueMessageEncoding.Base64;
+
     /// <summary>The longest initial invisibility Azure Storage queues accept.</summary>
     public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7);
 
@@ -68,7 +71,7 @@ public static class StorageQueueServiceCollectionExtensions
     public static QueueClient CreateClient(StorageQueueOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var clientOptions = new QueueClientOptions { MessageEncoding = StorageQueueReconcileSender.Encoding };
         if (!string.IsNullOrWhiteSpace(options.ConnectionString))
         {
             return new QueueClient(options.ConnectionString, options.QueueName, clientOptions);
