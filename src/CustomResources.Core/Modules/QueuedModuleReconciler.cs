@@ -38,7 +38,7 @@ public sealed record ReconcileMessage(string Key, int Attempt)
 
             var key = json["key"] is JsonValue k && k.TryGetValue<string>(out var keyText) ? keyText : throw new FormatException("the message has no string 'key'");
             long attempt = 0;
-            if (json["attempt"] is { } a && (a is not JsonValue av || !Serialization.JsonNumbers.TryGetInteger(av, out attempt) || attempt < 0 || attempt > int.MaxValue))
+            if (json["attempt"] is { } a && (a is not JsonValue av || av.GetValueKind() != JsonValueKind.Number || !Serialization.JsonNumbers.TryGetInteger(av, out attempt) || attempt < 0 || attempt > int.MaxValue))
             {
                 throw new FormatException("'attempt' must be a non-negative integer");
             }

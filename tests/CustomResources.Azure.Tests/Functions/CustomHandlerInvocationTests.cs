@@ -44,4 +44,25 @@ public class CustomHandlerInvocationTests
         Assert.Equal(["one", "two"], response["Logs"]!.AsArray().Select(l => (string?)l));
         Assert.True(response.ContainsKey("ReturnValue"));
     }
+
+    [Theory]
+    [InlineData("""{"Data":{"message":"dev/app"},"Metadata":{"DequeueCount":2}}""", "dev/app", 2L)]
+    [InlineData("""{"Data":{"message":"{\"key\":\"dev/app\"}"},"Metadata":{"DequeueCount":"3"}}""", "{\"key\":\"dev/app\"}", 3L)]
+    [InlineData("""{"Data":{"message":{"key":"dev/app"}}}""", "{\"key\":\"dev/app\"}", null)]
+    public void A_queue_message_is_read_as_text_with_its_dequeue_count(string payload, string text, long? dequeueCount)
+    {
+        var (data, metadata) = CustomHandlerInvocation.ReadEnvelope(System.Text.Encoding.UTF8.GetBytes(payload));
+        Assert.Equal(text, CustomHandlerInvocation.ReadText(data, "message"));
+        Assert.Equal(dequeueCount, CustomHandlerInvocation.ReadInteger(metadata, "DequeueCount"));
+    }
+
+    [Theory]
+    [InlineData("""{"Data":{}}""", "no \"message\" binding")]
+    [InlineData("""{"Data":{"message":42}}""", "must be a string or JSON")]
+    public void A_queue_payload_without_a_usable_message_is_refused(string payload, string expected)
+    {
+        var (data, _) = CustomHandlerInvocation.ReadEnvelope(System.Text.Encoding.UTF8.GetBytes(payload));
+        var e = Assert.Throws<FormatException>(() => CustomHandlerInvocation.ReadText(data, "message"));
+        Assert.Contains(expected, e.Message, StringComparison.Ordinal);
+    }
 }

@@ -1,0 +1,222 @@
+using System.Text.Json.Nodes;
+using CustomResources.Core.Modules;
+using CustomResources.Core.Storage;
+using CustomResources.Core.Tests.Fakes;
+
+namespace CustomResources.Core.Tests.Modules;
+
+/// <summary>
+/// The Module controller as Azure runs it: one queue message per reconcile, follow-ups sent to a queue that cannot
+/// de-duplicate, poison messages reported in status, resync and change notifications turned into messages.
+/// </summary>
+public sealed class QueuedModuleReconcilerTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+    private readonly FixedTimeProvider clock = new(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+    private readonly FakeRuntime runtime = new();
+    private readonly ScriptedModule module = new();
+    private readonly RecordingSender sender = new();
+    private ModuleWorld world = null!;
+
+    private async Task<QueuedModuleReconciler> StartAsync(JsonObject? workspaceHibernation = null)
+    {
+        world = await ModuleWorld.StartAsync();
+        await world.WorkspaceAsync("dev", hibernation: workspaceHibernation);
+        var reconciler = new ModuleReconciler(world.Service, world.Store, runtime, module, clock, new ModuleReconcilerOptions { HealthWait = TimeSpan.Zero });
+        return new QueuedModuleReconciler(reconciler, world.Store, sender, clock);
+    }
+
+    private Task<JsonObject> CreateModuleAsync(string name = "app") =>
+        world.CreateAsync(ModuleDefinitions.ModulesResource, "dev", ModuleWorld.Module("dev", name, ModuleWorld.Raw(ModuleFileSamples.File())));
+
+    private Task<JsonObject> CurrentAsync() => world.GetAsync(ModuleDefinitions.ModulesResource, "dev", "app");
+
+    /// <summary>Delivers what is due now, as the queue would, until nothing due is left.</summary>
+    private async Task DrainDueAsync(QueuedModuleReconciler controller)
+    {
+        for (var i = 0; i < 20 && sender.TakeDue() is { } message; i++)
+        {
+            await controller.HandleAsync(message, None);
+        }
+    }
+
+    private static JsonObject? Condition(JsonObject obj, string type) =>
+        obj["status"]?["conditions"]?.AsArray().OfType<JsonObject>().SingleOrDefault(c => (string?)c["type"] == type);
+
+    [Theory]
+    [InlineData("{\"key\":\"dev/app\",\"attempt\":3}", "dev/app", 3)]
+    [InlineData("{\"key\":\"dev/app\"}", "dev/app", 0)]
+    [InlineData("dev/app", "dev/app", 0)]
+    [InlineData("  workspace:dev \n", "workspace:dev", 0)]
+    public void A_message_is_read_from_its_json_form_or_a_bare_key(string text, string key, int attempt)
+    {
+        var message = ReconcileMessage.Parse(text);
+        Assert.Equal(new ReconcileMessage(key, attempt), message);
+        Assert.Equal(message, ReconcileMessage.Parse(message.ToJson()));
+    }
+
+    [Theory]
+    [InlineData("", "1 to")]
+    [InlineData("{\"key\":", "not JSON")]
+    [InlineData("{\"attempt\":1}", "no string 'key'")]
+    [InlineData("{\"key\":\"dev/app\",\"attempt\":-1}", "non-negative")]
+    [InlineData("{\"key\":\"dev/app\",\"attempt\":\"1\"}", "non-negative")]
+    [InlineData("dev/app/extra", "not a work key")]
+    [InlineData("Dev/App", "not a work key")]
+    [InlineData("workspace:", "not a work key")]
+    [InlineData("/app", "not a work key")]
+    public void A_malformed_message_is_refused_saying_why(string text, string problem)
+    {
+        var error = Assert.Throws<FormatException>(() => ReconcileMessage.Parse(text));
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Messages_drive_a_new_module_to_ready_with_each_follow_up_sent_once()
+    {
+        var controller = await StartAsync();
+        await CreateModuleAsync();
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+
+        // The finalizer step asks to come back at once: one follow-up, due now.
+        var followUp = Assert.Single(sender.Sent);
+        Assert.Equal((new ReconcileMessage("dev/app", 0), TimeSpan.Zero), followUp);
+        await DrainDueAsync(controller);
+
+        Assert.Equal("Ready", (string?)(await CurrentAsync())["status"]!["phase"]);
+        Assert.Single(module.Calls, c => c.Operation == ModuleOperation.Install);
+        Assert.Empty(sender.Pending);
+    }
+
+    [Fact]
+    public async Task A_retryable_failure_sends_the_key_again_with_exponential_backoff_counting_attempts()
+    {
+        var controller = await StartAsync();
+        await CreateModuleAsync();
+        runtime.Failure = new ModuleRuntimeException("the container group is still provisioning", retryable: true);
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        await DrainDueAsync(controller);
+
+        var outcome = await controller.HandleAsync(new ReconcileMessage("dev/app", 3), None);
+        Assert.True(outcome.Retry);
+        Assert.Equal((new ReconcileMessage("dev/app", 4), TimeSpan.FromSeconds(8)), sender.Sent[^1]);
+        Assert.Equal(ReconcileBackoff.Max, ReconcileBackoff.Delay(30));
+    }
+
+    [Fact]
+    public async Task A_scheduled_look_is_sent_once_however_many_messages_ask_for_it()
+    {
+        var controller = await StartAsync(new JsonObject { ["sleep"] = "0 19 * * *", ["wake"] = "0 7 * * *" });
+        await CreateModuleAsync();
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        await DrainDueAsync(controller);
+
+        // Ready at noon: one follow-up for 19:00, recorded in status; duplicates (a resync, a redelivery) add none.
+        var scheduled = Assert.Single(sender.Pending);
+        Assert.Equal(TimeSpan.FromHours(7), scheduled.Delay);
+        Assert.Equal("2026-11-30T19:00:00Z", (string?)(await CurrentAsync())["status"]!["nextReconcileTime"]);
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        Assert.Single(sender.Pending);
+
+        // At 19:00 the module goes to sleep and the next look (07:00) is sent, once.
+        clock.Advance(TimeSpan.FromHours(7));
+        sender.Age(TimeSpan.FromHours(7));
+        await DrainDueAsync(controller);
+        Assert.Equal("Sleeping", (string?)(await CurrentAsync())["status"]!["phase"]);
+        Assert.Equal(TimeSpan.FromHours(12), Assert.Single(sender.Pending).Delay);
+    }
+
+    [Fact]
+    public async Task A_poisoned_message_marks_the_module_stalled_until_a_reconcile_succeeds()
+    {
+        var controller = await StartAsync();
+        await CreateModuleAsync();
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        await DrainDueAsync(controller);
+
+        await controller.HandlePoisonAsync(new ReconcileMessage("dev/app", 0), None);
+        var stalled = Condition(await CurrentAsync(), ModuleReconciler.StalledCondition)!;
+        Assert.Equal("True", (string?)stalled["status"]);
+        Assert.Equal("RetriesExhausted", (string?)stalled["reason"]);
+        Assert.Contains("gave up", (string?)stalled["message"], StringComparison.Ordinal);
+        Assert.Equal((new ReconcileMessage("dev/app", 0), QueuedModuleReconciler.AfterStall), sender.Sent[^1]);
+
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        Assert.Equal("False", (string?)Condition(await CurrentAsync(), ModuleReconciler.StalledCondition)!["status"]);
+
+        // A poisoned message for a Module that is gone, or for a Workspace, changes nothing and fails nothing.
+        await controller.HandlePoisonAsync(new ReconcileMessage("dev/missing", 0), None);
+        await controller.HandlePoisonAsync(new ReconcileMessage("workspace:dev", 0), None);
+    }
+
+    [Fact]
+    public async Task An_unexpected_failure_is_left_to_the_queue_and_sends_nothing()
+    {
+        var controller = await StartAsync();
+        await CreateModuleAsync();
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        sender.Sent.Clear();
+        runtime.Failure = new InvalidOperationException("disk on fire");
+        await Assert.ThrowsAsync<InvalidOperationException>(() => controller.HandleAsync(new ReconcileMessage("dev/app", 0), None));
+        Assert.Empty(sender.Sent);
+    }
+
+    [Fact]
+    public async Task Changes_and_resyncs_put_the_keys_they_concern_on_the_queue()
+    {
+        var controller = await StartAsync();
+        await CreateModuleAsync("one");
+        await CreateModuleAsync("two");
+
+        var sent = await controller.EnqueueChangesAsync(
+            [ModuleDefinitions.ModuleKey("dev", "one"), ModuleDefinitions.ModuleKey("dev", "one"), new ObjectKey("stable.example.com", "crontabs", "dev", "x")], None);
+        Assert.Equal(1, sent);
+        Assert.Equal(["dev/one"], sender.Sent.Select(s => s.Message.Key));
+
+        // A Workspace change concerns the Workspace and every Module in its namespace.
+        sender.Sent.Clear();
+        Assert.Equal(3, await controller.EnqueueChangesAsync([ModuleDefinitions.WorkspaceKey("dev")], None));
+        Assert.Equal(["workspace:dev", "dev/one", "dev/two"], sender.Sent.Select(s => s.Message.Key));
+
+        sender.Sent.Clear();
+        Assert.Equal(3, await controller.ResyncAsync(None));
+        Assert.All(sender.Sent, s => Assert.Equal(TimeSpan.Zero, s.Delay));
+    }
+
+    /// <summary>A queue stand-in: records every send and hands out what is due, oldest first.</summary>
+    private sealed class RecordingSender : IReconcileMessageSender
+    {
+        public List<(ReconcileMessage Message, TimeSpan Delay)> Sent { get; } = [];
+
+        public List<(ReconcileMessage Message, TimeSpan Delay)> Pending { get; } = [];
+
+        public Task SendAsync(ReconcileMessage message, TimeSpan delay, CancellationToken cancellationToken)
+        {
+            Sent.Add((message, delay));
+            Pending.Add((message, delay));
+            return Task.CompletedTask;
+        }
+
+        public ReconcileMessage? TakeDue()
+        {
+            var index = Pending.FindIndex(p => p.Delay <= TimeSpan.Zero);
+            if (index < 0)
+            {
+                return null;
+            }
+
+            var message = Pending[index].Message;
+            Pending.RemoveAt(index);
+            return message;
+        }
+
+        public void Age(TimeSpan elapsed)
+        {
+            for (var i = 0; i < Pending.Count; i++)
+            {
+                Pending[i] = (Pending[i].Message, Pending[i].Delay - elapsed);
+            }
+        }
+    }
+}
