@@ -444,6 +444,10 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         await DeleteIfPresentAsync(Security.RbacDefinitions.Group, Security.RbacDefinitions.Version, Security.RbacDefinitions.ClusterRoleBindingsResource, null, ModuleCredentials.BindingName(ns, name, true), cancellationToken);
     }
 
+    /// <summary>
+    /// Creates <paramref name="obj"/>, or brings a stored one back to it: a changed token key (a rotated
+    /// <c>Modules:TokenKey</c>) gives a new secret hash, which the stored Token must then carry.
+    /// </summary>
     private async Task CreateIfMissingAsync(string group, string version, string plural, string? ns, JsonObject obj, CancellationToken cancellationToken)
     {
         var target = await service.ResolveAsync(group, version, plural, cancellationToken);
@@ -453,7 +457,18 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         }
         catch (ApiException e) when (e.Reason == "AlreadyExists")
         {
-            // Made by an earlier pass: the same inputs give the same object.
+            var stored = await service.GetAsync(target, ns, ObjectMetadata.Name(obj), cancellationToken);
+            var differs = obj.Where(p => p.Key is not ("metadata" or "apiVersion" or "kind")).Any(p => !JsonNode.DeepEquals(p.Value, stored.Object[p.Key]));
+            if (differs)
+            {
+                var updated = (JsonObject)stored.Object.DeepClone();
+                foreach (var (field, value) in obj.Where(p => p.Key is not ("metadata" or "apiVersion" or "kind")))
+                {
+                    updated[field] = value?.DeepClone();
+                }
+
+                await service.ReplaceAsync(target, ns, ObjectMetadata.Name(obj), updated, new WriteOptions(), cancellationToken);
+            }
         }
     }
 

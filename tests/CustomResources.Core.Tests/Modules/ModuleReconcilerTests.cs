@@ -236,4 +236,25 @@ public sealed class ModuleReconcilerTests
         Assert.Contains("no command is configured", (string?)failed["status"]!["message"], StringComparison.Ordinal);
         Assert.Empty(module.Calls);
     }
+
+    [Fact]
+    public async Task A_rotated_token_key_gives_the_module_a_new_token_and_the_stored_hash_follows()
+    {
+        var reconciler = await StartAsync();
+        await CreateModuleAsync();
+        await SettleAsync(reconciler);
+        await SettleAsync(reconciler);
+        var uid = (string)(await CurrentAsync())["metadata"]!["uid"]!;
+        var oldToken = new ModuleCredentials(new byte[32]).For("dev", "app", uid, controller: false);
+
+        var rotatedKey = Enumerable.Repeat((byte)7, 32).ToArray();
+        var rotated = new ModuleReconciler(world.Service, world.Store, runtime, module, clock, new ModuleReconcilerOptions { HealthWait = TimeSpan.Zero, Credentials = new ModuleCredentials(rotatedKey) });
+        await SettleAsync(rotated);
+
+        var newToken = new ModuleCredentials(rotatedKey).For("dev", "app", uid, controller: false);
+        Assert.NotEqual(oldToken.Token, newToken.Token);
+        var stored = await world.Store.GetAsync(new CustomResources.Core.Storage.ObjectKey(CustomResources.Core.Authentication.TokenDefinitions.Group, CustomResources.Core.Authentication.TokenDefinitions.Resource, "", (string)newToken.TokenObject["metadata"]!["name"]!), None);
+        Assert.Equal((string?)newToken.TokenObject["spec"]!["secretHash"], (string?)stored!.Object["spec"]!["secretHash"]);
+        Assert.Equal(newToken.Token, runtime.Ensured.Last().Environment["CUSTOMRESOURCES_TOKEN"]);
+    }
 }
