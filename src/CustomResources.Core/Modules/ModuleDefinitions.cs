@@ -190,6 +190,10 @@ public static class ModuleDefinitions
                     "failedGeneration": { "type": "integer" },
                     "sleeping": { "type": "boolean" },
                     "nextReconcileTime": { "type": "string", "format": "date-time" },
+                    "installing": {
+                      "type": "object",
+                      "properties": { "hash": { "type": "string" }, "since": { "type": "string", "format": "date-time" } }
+                    },
                     "message": { "type": "string" }
                   }
                 }

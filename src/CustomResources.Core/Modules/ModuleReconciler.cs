@@ -27,6 +27,12 @@ public sealed record ModuleReconcilerOptions
 
     public string OperatorVersion { get; init; } = ModuleFiles.OperatorVersion;
 
+    /// <summary>
+    /// How long a reconcile's claim on an install holds off others (<c>status.installing</c>); zero: no claims, for work
+    /// lists that never run one key twice at once (the embedded server's). Longer than a health wait plus an install call.
+    /// </summary>
+    public TimeSpan InstallClaim { get; init; }
+
     /// <summary>Derives each module's token (<c>CUSTOMRESOURCES_TOKEN</c>); null gives modules no credential.</summary>
     public ModuleCredentials? Credentials { get; init; }
 }
@@ -159,7 +165,16 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
             var list = withFinalizer["metadata"]!["finalizers"] as JsonArray ?? [];
             list.Add(Finalizer);
             withFinalizer["metadata"]!["finalizers"] = list;
-            await service.ReplaceAsync(target, ns, name, withFinalizer, new WriteOptions(), cancellationToken);
+            try
+            {
+                await service.ReplaceAsync(target, ns, name, withFinalizer, new WriteOptions(), cancellationToken);
+            }
+            catch (ApiException e) when (e.Code == 409)
+            {
+                // Written meanwhile (a user, or another reconcile adding the same finalizer): look again at the new state.
+                return ReconcileOutcome.Done("changed meanwhile", clock.GetUtcNow());
+            }
+
             return ReconcileOutcome.Done("finalizer added", clock.GetUtcNow());
         }
 
@@ -210,7 +225,11 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         var installHash = InstallHash(module, config.Resolved);
         if (ObjectMetadata.GetString(status["installedHash"]) != installHash)
         {
-            await SetStatusAsync(target, ns, name, s => { s["phase"] = "Installing"; s["observedGeneration"] = generation; }, cancellationToken);
+            if (await ClaimInstallAsync(target, ns, name, installHash, generation, cancellationToken) is { } busyUntil)
+            {
+                return ReconcileOutcome.Done("another reconcile is installing this module", busyUntil);
+            }
+
             var result = await client.CallAsync(endpoint, ModuleOperation.Install, Body(status, config.Resolved), cancellationToken);
             if (!result.Succeeded)
             {
@@ -222,6 +241,7 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
                 Recorded(s, "install", result.Metadata ?? Body(s, config.Resolved));
                 s["installedGeneration"] = generation;
                 s["installedHash"] = installHash;
+                s.Remove("installing");
                 s["resolvedConfig"] = config.Resolved.DeepClone();
                 s["resolvedGeneration"] = generation;
                 s["sleeping"] = false;
@@ -545,7 +565,11 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
             return await FailAsync(target, ns, name, generation, reason, result.Message, cancellationToken);
         }
 
-        await SetStatusAsync(target, ns, name, s => Condition(s, "Ready", "False", reason, $"{result.Message} (retrying)", generation), cancellationToken);
+        await SetStatusAsync(target, ns, name, s =>
+        {
+            s.Remove("installing");
+            Condition(s, "Ready", "False", reason, $"{result.Message} (retrying)", generation);
+        }, cancellationToken);
         return ReconcileOutcome.RetryLater(result.Message);
     }
 
@@ -554,12 +578,62 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         await SetStatusAsync(target, ns, name, s =>
         {
             s["phase"] = "Failed";
+            s.Remove("installing");
             s["failedGeneration"] = generation;
             s["observedGeneration"] = generation;
             s["message"] = message;
             Condition(s, "Ready", "False", reason, message, generation);
         }, cancellationToken);
         return ReconcileOutcome.Done($"failed: {message}");
+    }
+
+    /// <summary>
+    /// Marks the Module Installing before <c>POST /install</c>. With <see cref="ModuleReconcilerOptions.InstallClaim"/>
+    /// (work queues that may run one key twice at once, as in Azure) this is a claim, written only over the version it
+    /// read: a reconcile that finds a live claim for the same install, or the install already recorded, does not call
+    /// <c>/install</c> and gets the time to look again instead (null: the claim is ours).
+    /// </summary>
+    private async Task<DateTimeOffset?> ClaimInstallAsync(ResourceTarget target, string ns, string name, string installHash, long generation, CancellationToken cancellationToken)
+    {
+        if (options.InstallClaim <= TimeSpan.Zero)
+        {
+            await SetStatusAsync(target, ns, name, s => { s["phase"] = "Installing"; s["observedGeneration"] = generation; }, cancellationToken);
+            return null;
+        }
+
+        for (var attempt = 0; attempt < 5; attempt++)
+        {
+            var current = await service.GetAsync(target, ns, name, cancellationToken);
+            var obj = (JsonObject)current.Object.DeepClone();
+            var status = obj["status"] as JsonObject ?? new JsonObject();
+            if (ObjectMetadata.GetString(status["installedHash"]) == installHash)
+            {
+                return clock.GetUtcNow();
+            }
+
+            if (status["installing"] is JsonObject claim && ObjectMetadata.GetString(claim["hash"]) == installHash
+                && DateTimeOffset.TryParse(ObjectMetadata.GetString(claim["since"]), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
+                && since + options.InstallClaim > clock.GetUtcNow())
+            {
+                return since + options.InstallClaim;
+            }
+
+            status["installing"] = new JsonObject { ["hash"] = installHash, ["since"] = Now() };
+            status["phase"] = "Installing";
+            status["observedGeneration"] = generation;
+            obj["status"] = status;
+            try
+            {
+                await service.ReplaceStatusAsync(target, ns, name, obj, new WriteOptions(), cancellationToken);
+                return null;
+            }
+            catch (ApiException e) when (e.Code == 409)
+            {
+                // Someone wrote meanwhile: perhaps a claim of its own. Read again.
+            }
+        }
+
+        return clock.GetUtcNow();
     }
 
     /// <summary>Applies <paramref name="change"/> to the current status and writes it (re-reading on a conflict).</summary>

@@ -171,8 +171,11 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
             {
                 await queue.SendAsync(new ReconcileMessage(ModuleReconciler.WorkspacePrefix + key.Name, 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
                 sent++;
-                var workspace = await store.GetAsync(key, cancellationToken).ConfigureAwait(false);
-                sent += await SendModulesAsync(workspace is null ? null : ModuleDefinitions.WorkspaceNamespace(workspace.Object), cancellationToken).ConfigureAwait(false);
+                if (await store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } workspace)
+                {
+                    // Gone entirely, it has no Modules left (its finalizer waited for them).
+                    sent += await SendModulesAsync(ModuleDefinitions.WorkspaceNamespace(workspace.Object), cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 

@@ -40,6 +40,9 @@ public sealed class ModulesOptions
 /// <summary>Module files, the Module/Workspace/ModuleDefinition write rules, and the controller that runs modules.</summary>
 public static class ModulesSetup
 {
+    /// <summary>How long an install in progress holds off other reconciles of the Module: health wait + install call + margin.</summary>
+    private static readonly TimeSpan InstallClaim = TimeSpan.FromMinutes(2);
+
     public static IServiceCollection AddModules(this IServiceCollection services, IConfiguration configuration, string serverUrl)
     {
         services.AddOptions<ModulesOptions>().Bind(configuration.GetSection(ModulesOptions.Section)).ValidateDataAnnotations().ValidateOnStart();
@@ -97,7 +100,14 @@ public static class ModulesSetup
                 sp.GetRequiredService<IModuleRuntime>(),
                 sp.GetRequiredService<IModuleClient>(),
                 sp.GetRequiredService<TimeProvider>(),
-                new ModuleReconcilerOptions { Environment = environment, Credentials = new ModuleCredentials(key) });
+                new ModuleReconcilerOptions
+                {
+                    Environment = environment,
+                    Credentials = new ModuleCredentials(key),
+
+                    // A Storage queue may hand one key to two invocations at once; the embedded work list never does.
+                    InstallClaim = embedded ? TimeSpan.Zero : InstallClaim,
+                });
         });
 
         if (embedded)

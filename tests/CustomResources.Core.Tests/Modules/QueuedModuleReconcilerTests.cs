@@ -184,6 +184,73 @@ public sealed class QueuedModuleReconcilerTests
         Assert.All(sender.Sent, s => Assert.Equal(TimeSpan.Zero, s.Delay));
     }
 
+    [Fact]
+    public async Task Two_deliveries_of_one_module_at_once_install_it_once_and_an_abandoned_claim_expires()
+    {
+        world = await ModuleWorld.StartAsync();
+        await world.WorkspaceAsync("dev");
+        var gated = new GatedInstall();
+        var claim = TimeSpan.FromMinutes(2);
+        var reconciler = new ModuleReconciler(world.Service, world.Store, runtime, gated, clock, new ModuleReconcilerOptions { HealthWait = TimeSpan.Zero, InstallClaim = claim });
+        await CreateModuleAsync();
+        await reconciler.ReconcileAsync("dev/app", None); // the finalizer
+
+        // The first reconcile claims the install and waits inside POST /install; the second finds the claim.
+        var first = reconciler.ReconcileAsync("dev/app", None);
+        await gated.Entered.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        var second = await reconciler.ReconcileAsync("dev/app", None);
+        Assert.Equal(clock.GetUtcNow() + claim, second.RequeueAt);
+        Assert.Equal(1, gated.Installs);
+
+        gated.Release.SetResult();
+        await first;
+        Assert.Equal("Ready", (string?)(await CurrentAsync())["status"]!["phase"]);
+        Assert.Null((await CurrentAsync())["status"]!["installing"]);
+        await reconciler.ReconcileAsync("dev/app", None);
+        Assert.Equal(1, gated.Installs);
+
+        // A claim left by a reconcile that died mid-install holds off others only until it expires.
+        var current = await CurrentAsync();
+        var status = (JsonObject)current["status"]!;
+        var hash = (string)status["installedHash"]!;
+        status.Remove("installedHash");
+        status["installing"] = new JsonObject { ["hash"] = hash, ["since"] = "2026-11-30T11:59:00Z" };
+        await world.ReplaceStatusAsync("dev", current);
+        Assert.Equal(new DateTimeOffset(2026, 11, 30, 12, 1, 0, TimeSpan.Zero), (await reconciler.ReconcileAsync("dev/app", None)).RequeueAt);
+        Assert.Equal(1, gated.Installs);
+
+        clock.Advance(TimeSpan.FromMinutes(1));
+        await reconciler.ReconcileAsync("dev/app", None);
+        Assert.Equal(2, gated.Installs);
+        Assert.Equal("Ready", (string?)(await CurrentAsync())["status"]!["phase"]);
+    }
+
+    /// <summary>A module whose install waits for the test to let it finish.</summary>
+    private sealed class GatedInstall : IModuleClient
+    {
+        private int installs;
+
+        public TaskCompletionSource Entered { get; } = new();
+
+        public TaskCompletionSource Release { get; } = new();
+
+        public int Installs => Volatile.Read(ref installs);
+
+        public Task<bool> IsHealthyAsync(ModuleEndpoint endpoint, CancellationToken cancellationToken) => Task.FromResult(true);
+
+        public async Task<ModuleCallResult> CallAsync(ModuleEndpoint endpoint, ModuleOperation operation, JsonObject body, CancellationToken cancellationToken)
+        {
+            if (operation == ModuleOperation.Install)
+            {
+                Interlocked.Increment(ref installs);
+                Entered.TrySetResult();
+                await Release.Task.WaitAsync(cancellationToken);
+            }
+
+            return ModuleCallResult.Success(200, (JsonObject)body.DeepClone());
+        }
+    }
+
     /// <summary>A queue stand-in: records every send and hands out what is due, oldest first.</summary>
     private sealed class RecordingSender : IReconcileMessageSender
     {
