@@ -176,7 +176,9 @@ public sealed class AzuriteQueues : IAsyncLifetime
 
         using (held)
         {
-            if (File.Exists(main))
+            // Written only after a complete install of this version: an interrupted install (or an older pin) is redone.
+            var marker = Path.Combine(folder, ".installed-" + Package.Replace('@', '-').Replace('/', '-'));
+            if (File.Exists(marker) && File.Exists(main))
             {
                 return;
             }
@@ -198,6 +200,8 @@ public sealed class AzuriteQueues : IAsyncLifetime
             {
                 throw new InvalidOperationException($"npm install {Package} failed ({process.ExitCode}): {await output}\n{await error}");
             }
+
+            await File.WriteAllTextAsync(marker, Package);
         }
     }
 
