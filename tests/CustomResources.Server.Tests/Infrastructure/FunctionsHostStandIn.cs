@@ -18,7 +18,7 @@ namespace CustomResources.Server.Tests.Infrastructure;
 /// <see cref="MaxDequeueCount"/>, when it is moved to <c>{queue}-poison</c>.
 /// </summary>
 /// <remarks>
-/// One instance with a batch size of 1: messages are delivered one at a time, in the order the queue hands them out.
+/// One instance; by default with a batch size of 1 (see <see cref="BatchSize"/>): messages are delivered one at a time.
 /// The host's own retry wait is host.json's <c>visibilityTimeout</c> (30 s); <see cref="RetryVisibility"/> shortens it.
 /// </remarks>
 public sealed class FunctionsHostStandIn(HttpClient server, CosmosObjectStore store, QueueClient queue, QueueClient poisonQueue)
@@ -33,6 +33,12 @@ public sealed class FunctionsHostStandIn(HttpClient server, CosmosObjectStore st
 
     /// <summary>How long a message whose invocation failed stays invisible before its next delivery.</summary>
     public TimeSpan RetryVisibility { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>
+    /// Messages received and delivered at once (host.json <c>batchSize</c> is 8); 1 delivers them one after another,
+    /// which keeps the order of reconciles, and so the tests, deterministic.
+    /// </summary>
+    public int BatchSize { get; init; } = 1;
 
     /// <summary>Every queue-triggered invocation so far, in order.</summary>
     public IReadOnlyList<Delivery> Deliveries
@@ -104,6 +110,24 @@ public sealed class FunctionsHostStandIn(HttpClient server, CosmosObjectStore st
         }
     }
 
+    /// <summary>Delivers the next visible message of the work queue, if any (the poison queue is left alone).</summary>
+    public async Task<Delivery?> DeliverNextAsync()
+    {
+        if (!await queue.ExistsAsync())
+        {
+            return null;
+        }
+
+        var message = (await queue.ReceiveMessagesAsync(maxMessages: 1, visibilityTimeout: Lease)).Value.SingleOrDefault();
+        if (message is null)
+        {
+            return null;
+        }
+
+        await DeliverAsync(queue, "/ModuleReconcile", poisonQueue, message);
+        return Deliveries[^1];
+    }
+
     /// <summary>Messages on a queue, visible or not; 0 for a queue not created yet.</summary>
     public static async Task<int> CountAsync(QueueClient client)
     {
@@ -122,35 +146,39 @@ public sealed class FunctionsHostStandIn(HttpClient server, CosmosObjectStore st
         var count = 0;
         while (true)
         {
-            QueueMessage[] batch = (await source.ReceiveMessagesAsync(maxMessages: 1, visibilityTimeout: Lease)).Value;
+            QueueMessage[] batch = (await source.ReceiveMessagesAsync(maxMessages: BatchSize, visibilityTimeout: Lease)).Value;
             if (batch.Length == 0)
             {
                 return count;
             }
 
-            var message = batch[0];
-            count++;
-            var status = await InvokeAsync(function, message.MessageText, message.DequeueCount);
-            lock (deliveries)
-            {
-                deliveries.Add(new Delivery(function, message.MessageText, message.DequeueCount, status));
-            }
+            count += batch.Length;
+            await Task.WhenAll(batch.Select(message => DeliverAsync(source, function, poison, message)));
+        }
+    }
 
-            if ((int)status is >= 200 and < 300)
-            {
-                await source.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            }
-            else if (poison is not null && message.DequeueCount >= MaxDequeueCount)
-            {
-                // What the queue trigger does after the last failed delivery: the same text to {queue}-poison.
-                await poison.CreateIfNotExistsAsync();
-                await poison.SendMessageAsync(message.MessageText);
-                await source.DeleteMessageAsync(message.MessageId, message.PopReceipt);
-            }
-            else
-            {
-                await source.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: RetryVisibility);
-            }
+    private async Task DeliverAsync(QueueClient source, string function, QueueClient? poison, QueueMessage message)
+    {
+        var status = await InvokeAsync(function, message.MessageText, message.DequeueCount);
+        lock (deliveries)
+        {
+            deliveries.Add(new Delivery(function, message.MessageText, message.DequeueCount, status));
+        }
+
+        if ((int)status is >= 200 and < 300)
+        {
+            await source.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
+        else if (poison is not null && message.DequeueCount >= MaxDequeueCount)
+        {
+            // What the queue trigger does after the last failed delivery: the same text to {queue}-poison.
+            await poison.CreateIfNotExistsAsync();
+            await poison.SendMessageAsync(message.MessageText);
+            await source.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+        }
+        else
+        {
+            await source.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: RetryVisibility);
         }
     }
 
