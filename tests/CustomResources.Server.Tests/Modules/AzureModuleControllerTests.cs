@@ -272,7 +272,7 @@ public sealed class AzureModuleControllerTests(CosmosStandIn standIn, AzuriteQue
     /// The same Module queued more than once (its own requeue, the feed delivering its finalizer and status writes, a
     /// Workspace change, the resync) and delivered in one batch (host.json batchSize 8) or by two instances.
     /// </summary>
-    [SkippableFact(Skip = "Known bug (helper/azurite report): concurrent reconciles of one Module each call /install (no per-key serialisation in the queued controller)")]
+    [SkippableFact]
     public async Task Concurrent_deliveries_of_one_module_install_it_once()
     {
         Skip.If(SkipReason is not null, SkipReason);
@@ -289,8 +289,9 @@ public sealed class AzureModuleControllerTests(CosmosStandIn standIn, AzuriteQue
             await queue.SendMessageAsync(new CustomResources.Core.Modules.ReconcileMessage("team-a/app", 0).ToJson());
         }
 
-        await batched.DrainAsync(Patience);
-        Assert.Equal("Ready", (string?)(await GetModuleAsync("app"))!["status"]!["phase"]);
+        // Copies that found the install claimed come back when the claim would expire (minutes): not waited for here.
+        await batched.DrainUntilAsync(async () => (string?)(await GetModuleAsync("app"))?["status"]?["phase"] == "Ready", Patience, "the module to be Ready");
+        await batched.DeliverNextAsync();
         Assert.True(Calls("/install").Count == 1, $"{Calls("/install").Count} installs:\n{string.Join("\n", batched.Deliveries)}");
     }
 
