@@ -184,7 +184,11 @@ internal sealed class ModuleBehaviour
     }
 
     /// <summary>Records a call; flushed to the state file before returning, so a crash right after loses nothing.</summary>
-    public void Record(string path, JsonNode? body, int? status, bool crashed = false)
+    /// <param name="stage">
+    /// Null for an answered (or crashed) call. A delayed call is also recorded on arrival with <c>"stage":"received"</c>,
+    /// and with <c>"stage":"abandoned"</c> when the caller went away during the delay (it is then never answered).
+    /// </param>
+    public void Record(string path, JsonNode? body, int? status, bool crashed = false, string? stage = null)
     {
         var entry = new JsonObject
         {
@@ -197,6 +201,11 @@ internal sealed class ModuleBehaviour
         if (crashed)
         {
             entry["crashed"] = true;
+        }
+
+        if (stage is not null)
+        {
+            entry["stage"] = stage;
         }
 
         lock (gate)
