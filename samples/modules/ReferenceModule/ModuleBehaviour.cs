@@ -213,6 +213,10 @@ internal sealed class ModuleBehaviour
             calls.Add(entry);
             if (StateFile is not null)
             {
+                // Several module processes may share one state file. FileMode.Append is not O_APPEND in .NET (it seeks
+                // to the end once, at open), so two processes appending at once could write at the same offset and
+                // lose a line: appends are serialized across processes by an exclusive lock on a file beside it.
+                using var exclusive = LockStateFile(StateFile + ".lock");
                 using var stream = new FileStream(StateFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
                 using var writer = new StreamWriter(stream);
                 writer.WriteLine(entry.ToJsonString());
@@ -251,6 +255,23 @@ internal sealed class ModuleBehaviour
         }
 
         return result;
+    }
+
+    /// <summary>Holds <paramref name="path"/> open with no sharing (an exclusive lock between processes), waiting up to 10 s for it.</summary>
+    private static FileStream LockStateFile(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 2000)
+            {
+                // Another process is appending right now.
+                Thread.Sleep(5);
+            }
+        }
     }
 
     private int CrashCount(string? path) => path is null
