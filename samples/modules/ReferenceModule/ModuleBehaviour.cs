@@ -184,7 +184,11 @@ internal sealed class ModuleBehaviour
     }
 
     /// <summary>Records a call; flushed to the state file before returning, so a crash right after loses nothing.</summary>
-    public void Record(string path, JsonNode? body, int? status, bool crashed = false)
+    /// <param name="stage">
+    /// Null for an answered (or crashed) call. A delayed call is also recorded on arrival with <c>"stage":"received"</c>,
+    /// and with <c>"stage":"abandoned"</c> when the caller went away during the delay (it is then never answered).
+    /// </param>
+    public void Record(string path, JsonNode? body, int? status, bool crashed = false, string? stage = null)
     {
         var entry = new JsonObject
         {
@@ -199,11 +203,20 @@ internal sealed class ModuleBehaviour
             entry["crashed"] = true;
         }
 
+        if (stage is not null)
+        {
+            entry["stage"] = stage;
+        }
+
         lock (gate)
         {
             calls.Add(entry);
             if (StateFile is not null)
             {
+                // Several module processes may share one state file. FileMode.Append is not O_APPEND in .NET (it seeks
+                // to the end once, at open), so two processes appending at once could write at the same offset and
+                // lose a line: appends are serialized across processes by an exclusive lock on a file beside it.
+                using var exclusive = LockStateFile(StateFile + ".lock");
                 using var stream = new FileStream(StateFile, FileMode.Append, FileAccess.Write, FileShare.ReadWrite);
                 using var writer = new StreamWriter(stream);
                 writer.WriteLine(entry.ToJsonString());
@@ -242,6 +255,23 @@ internal sealed class ModuleBehaviour
         }
 
         return result;
+    }
+
+    /// <summary>Holds <paramref name="path"/> open with no sharing (an exclusive lock between processes), waiting up to 10 s for it.</summary>
+    private static FileStream LockStateFile(string path)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
+            }
+            catch (IOException) when (attempt < 2000)
+            {
+                // Another process is appending right now.
+                Thread.Sleep(5);
+            }
+        }
     }
 
     private int CrashCount(string? path) => path is null

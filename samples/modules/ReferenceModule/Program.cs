@@ -90,7 +90,18 @@ static async Task<IResult> LifecycleAsync(
 
     if (module.DelayFor(path) is { } delay && delay > TimeSpan.Zero)
     {
-        await Task.Delay(delay, cancellationToken);
+        // Recorded on arrival too, so a test can tell that the call is in flight (e.g. to kill its caller meanwhile).
+        module.Record(path, body, status: null, stage: "received");
+        try
+        {
+            await Task.Delay(delay, cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The caller disconnected (or was killed) while the call was held: it is never carried out.
+            module.Record(path, body, status: null, stage: "abandoned");
+            throw;
+        }
     }
 
     if (module.ShouldCrash(path))

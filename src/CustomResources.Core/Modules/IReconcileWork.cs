@@ -28,4 +28,12 @@ public interface IReconcileWork
 
     /// <summary>When the next item is due (null when the queue is empty), so a worker can sleep until then.</summary>
     Task<DateTimeOffset?> NextDueAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Makes every leased item due again at once (counting an attempt). For a work list that one process alone works
+    /// (the embedded server's), called when that process starts: a lease still held then was taken by an earlier
+    /// process that died mid-reconcile, and waiting for the lease to end would stall those keys for its whole length.
+    /// A work list shared by several workers must not do this; the default does nothing.
+    /// </summary>
+    Task ReleaseLeasesAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 }

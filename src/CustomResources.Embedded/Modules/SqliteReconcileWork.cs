@@ -144,6 +144,16 @@ public sealed class SqliteReconcileWork : IReconcileWork, IDisposable
         }
     }
 
+    /// <inheritdoc />
+    /// <remarks>The embedded server is the only process working its store file, so it calls this at start.</remarks>
+    public Task ReleaseLeasesAsync(CancellationToken cancellationToken)
+    {
+        Execute(
+            "UPDATE reconcile_queue SET lease_until = 0, attempts = attempts + 1 WHERE queue = $queue AND lease_until > 0",
+            [("$queue", queue)]);
+        return Task.CompletedTask;
+    }
+
     public void Dispose() => connection.Dispose();
 
     private void Execute(string sql, (string Name, object Value)[] parameters)

@@ -19,8 +19,13 @@ public sealed partial class ModuleController(
     private static readonly TimeSpan Resync = TimeSpan.FromSeconds(60);
     private readonly SemaphoreSlim wake = new(0);
 
-    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
-        Task.WhenAll(WatchAsync(stoppingToken), WorkAsync(stoppingToken));
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        // Leases still held at start were taken by an earlier server process that was killed mid-reconcile: without
+        // this, those Modules would wait for the whole lease (5 min) before anyone looked at them again.
+        await work.ReleaseLeasesAsync(stoppingToken);
+        await Task.WhenAll(WatchAsync(stoppingToken), WorkAsync(stoppingToken));
+    }
 
     private async Task WatchAsync(CancellationToken stoppingToken)
     {

@@ -52,6 +52,24 @@ public sealed class SqliteReconcileWorkTests : IDisposable
     }
 
     [Fact]
+    public async Task Releasing_leases_at_start_hands_out_a_crashed_workers_items_at_once_counting_the_attempt()
+    {
+        using (var crashed = new SqliteReconcileWork(Path, "modules"))
+        {
+            await crashed.EnqueueAsync("ns/a", T0, CancellationToken.None);
+            await crashed.EnqueueAsync("ns/b", T0.AddMinutes(10), CancellationToken.None);
+            Assert.Single(await crashed.LeaseDueAsync(T0, 10, Lease, CancellationToken.None));
+        }
+
+        using var restarted = new SqliteReconcileWork(Path, "modules");
+        await restarted.ReleaseLeasesAsync(CancellationToken.None);
+
+        var again = Assert.Single(await restarted.LeaseDueAsync(T0.AddSeconds(1), 10, Lease, CancellationToken.None));
+        Assert.Equal("ns/a", again.Key);
+        Assert.Equal(1, again.Attempts);
+    }
+
+    [Fact]
     public async Task Completing_removes_the_item_unless_it_was_enqueued_again_meanwhile()
     {
         using var work = new SqliteReconcileWork(Path, "modules");

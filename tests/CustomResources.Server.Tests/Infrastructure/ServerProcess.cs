@@ -127,14 +127,28 @@ public sealed class ServerProcess : IAsyncDisposable
     }
 
     /// <summary>Kills the process at once (SIGKILL), as a crash would.</summary>
-    public void Kill()
+    /// <param name="entireProcessTree">
+    /// Also kill the processes it started (the default, so nothing outlives a test). False kills the server alone, as a
+    /// crash or the OOM killer would: module processes of the local runtime then live on, and a restarted server finds
+    /// them through its state file.
+    /// </param>
+    public void Kill(bool entireProcessTree = true)
     {
         if (!_process.HasExited)
         {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit();
+            _process.Kill(entireProcessTree);
+
+            // With a timeout: the parameterless WaitForExit also waits for the end of the redirected output, which
+            // surviving children (they inherit it) keep open.
+            if (!_process.WaitForExit(TimeSpan.FromSeconds(30)))
+            {
+                throw new TimeoutException($"the server (pid {_process.Id}) did not exit after SIGKILL");
+            }
         }
     }
+
+    /// <summary>The server's process id.</summary>
+    public int ProcessId => _process.Id;
 
     public async ValueTask DisposeAsync()
     {

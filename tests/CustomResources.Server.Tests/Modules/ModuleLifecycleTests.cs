@@ -55,6 +55,7 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
         client.Dispose();
         await factory.DisposeAsync();
         File.Delete(stateFile);
+        File.Delete(stateFile + ".lock");
     }
 
     private static JsonObject ModuleObject(string name, JsonObject config, bool hibernated = false) => new()
