@@ -26,18 +26,15 @@ public sealed class CosmosStandIn : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var node = FindOnPath("node");
-        var npm = FindOnPath("npm");
+        var node = NpmTool.FindOnPath("node");
+        var npm = NpmTool.FindOnPath("npm");
         if (node is null || npm is null)
         {
             SkipReason = "node and npm are needed to run the Cosmos DB stand-in (npm " + Package + ") and are not on PATH";
             return;
         }
 
-        var folder = Path.Combine(RepoArtifacts(), "cosmosdb-server");
-        Directory.CreateDirectory(folder);
-        var cli = Path.Combine(folder, "node_modules", "@vercel", "cosmosdb-server", "lib", "cli.js");
-        await InstallAsync(npm, folder, cli);
+        var cli = await NpmTool.InstallAsync(npm, Package, "cosmosdb-server", Path.Combine("node_modules", "@vercel", "cosmosdb-server", "lib", "cli.js"));
 
         var port = FreePort();
         var start = new ProcessStartInfo(node)
@@ -80,51 +77,6 @@ public sealed class CosmosStandIn : IAsyncLifetime
         CreateIfMissing = true,
     };
 
-    private static async Task InstallAsync(string npm, string folder, string cli)
-    {
-        // Test assemblies may run in parallel processes: one installs, the others wait for the lock.
-        var lockPath = Path.Combine(folder, ".install.lock");
-        var stopwatch = Stopwatch.StartNew();
-        FileStream? held = null;
-        while (held is null)
-        {
-            try
-            {
-                held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (stopwatch.Elapsed < TimeSpan.FromMinutes(5))
-            {
-                await Task.Delay(200);
-            }
-        }
-
-        using (held)
-        {
-            if (File.Exists(cli))
-            {
-                return;
-            }
-
-            var install = new ProcessStartInfo(npm)
-            {
-                ArgumentList = { "install", "--no-audit", "--no-fund", "--no-save", "--prefix", folder, Package },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = folder,
-            };
-            using var process = Process.Start(install) ?? throw new InvalidOperationException("could not start npm");
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-            await process.WaitForExitAsync(timeout.Token);
-            if (process.ExitCode != 0 || !File.Exists(cli))
-            {
-                throw new InvalidOperationException($"npm install {Package} failed ({process.ExitCode}): {await output}\n{await error}");
-            }
-        }
-    }
-
     private static async Task WaitUntilListeningAsync(int port)
     {
         var stopwatch = Stopwatch.StartNew();
@@ -144,34 +96,6 @@ public sealed class CosmosStandIn : IAsyncLifetime
     }
 
     private static int FreePort() => Loopback.FreePort();
-
-    private static string? FindOnPath(string program)
-    {
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(directory, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The repo's artifacts/ folder (git-ignored), or a temp folder when the tests run outside a clone.</summary>
-    private static string RepoArtifacts()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-            {
-                return Path.Combine(directory.FullName, "artifacts");
-            }
-        }
-
-        return Path.Combine(Path.GetTempPath(), "customresources-artifacts");
-    }
 }
 
 [CollectionDefinition(Name)]

@@ -37,18 +37,15 @@ public sealed class AzuriteQueues : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var node = FindOnPath("node");
-        var npm = FindOnPath("npm");
+        var node = NpmTool.FindOnPath("node");
+        var npm = NpmTool.FindOnPath("npm");
         if (node is null || npm is null)
         {
             SkipReason = "node and npm are needed to run Azurite (npm " + Package + ") and are not on PATH";
             return;
         }
 
-        var folder = Path.Combine(RepoArtifacts(), "azurite");
-        Directory.CreateDirectory(folder);
-        var main = Path.Combine(folder, "node_modules", "azurite", "dist", "src", "queue", "main.js");
-        await InstallAsync(npm, folder, main);
+        var main = await NpmTool.InstallAsync(npm, Package, "azurite", Path.Combine("node_modules", "azurite", "dist", "src", "queue", "main.js"));
         Directory.CreateDirectory(workingDirectory);
 
         // Another process may take the free port before Azurite binds it: try a few.
@@ -156,55 +153,6 @@ public sealed class AzuriteQueues : IAsyncLifetime
         server = null;
     }
 
-    private static async Task InstallAsync(string npm, string folder, string main)
-    {
-        // Test assemblies may run in parallel processes: one installs, the others wait for the lock.
-        var lockPath = Path.Combine(folder, ".install.lock");
-        var stopwatch = Stopwatch.StartNew();
-        FileStream? held = null;
-        while (held is null)
-        {
-            try
-            {
-                held = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
-            }
-            catch (IOException) when (stopwatch.Elapsed < TimeSpan.FromMinutes(5))
-            {
-                await Task.Delay(200);
-            }
-        }
-
-        using (held)
-        {
-            // Written only after a complete install of this version: an interrupted install (or an older pin) is redone.
-            var marker = Path.Combine(folder, ".installed-" + Package.Replace('@', '-').Replace('/', '-'));
-            if (File.Exists(marker) && File.Exists(main))
-            {
-                return;
-            }
-
-            var install = new ProcessStartInfo(npm)
-            {
-                ArgumentList = { "install", "--no-audit", "--no-fund", "--no-save", "--prefix", folder, Package },
-                RedirectStandardOutput = true,
-                RedirectStandardError = true,
-                UseShellExecute = false,
-                WorkingDirectory = folder,
-            };
-            using var process = Process.Start(install) ?? throw new InvalidOperationException("could not start npm");
-            var output = process.StandardOutput.ReadToEndAsync();
-            var error = process.StandardError.ReadToEndAsync();
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-            await process.WaitForExitAsync(timeout.Token);
-            if (process.ExitCode != 0 || !File.Exists(main))
-            {
-                throw new InvalidOperationException($"npm install {Package} failed ({process.ExitCode}): {await output}\n{await error}");
-            }
-
-            await File.WriteAllTextAsync(marker, Package);
-        }
-    }
-
     /// <summary>True once the port accepts connections; false when the process exits first (e.g. the port was taken).</summary>
     private static async Task<bool> WaitUntilListeningAsync(Process process, int port)
     {
@@ -229,34 +177,6 @@ public sealed class AzuriteQueues : IAsyncLifetime
         }
 
         return false;
-    }
-
-    private static string? FindOnPath(string program)
-    {
-        foreach (var directory in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
-        {
-            var candidate = Path.Combine(directory, program);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-        }
-
-        return null;
-    }
-
-    /// <summary>The repo's artifacts/ folder (git-ignored), or a temp folder when the tests run outside a clone.</summary>
-    private static string RepoArtifacts()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Functions.sln")))
-            {
-                return Path.Combine(directory.FullName, "artifacts");
-            }
-        }
-
-        return Path.Combine(Path.GetTempPath(), "customresources-artifacts");
     }
 }
 

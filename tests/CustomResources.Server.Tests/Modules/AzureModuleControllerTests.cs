@@ -19,7 +19,7 @@ namespace CustomResources.Server.Tests.Modules;
 [Collection(CosmosStandInGroup.Name)]
 public sealed class AzureModuleControllerTests(CosmosStandIn standIn, AzuriteQueues azurite) : IAsyncLifetime, IClassFixture<AzuriteQueues>
 {
-    private const string Image = "samples/reference-module:1.0.0";
+    private const string Image = ReferenceModuleManifests.Image;
     private const string Group = "modules.customresources.io";
     private const string Modules = "/apis/modules.customresources.io/v1/namespaces/team-a/modules";
     private const string ReconcilerFinalizer = "modules.customresources.io/uninstall";
@@ -137,29 +137,6 @@ public sealed class AzureModuleControllerTests(CosmosStandIn standIn, AzuriteQue
 
     private static (string, string, string, string) WorkspaceDocument(string name) => (Group, "workspaces", "", name);
 
-    private static JsonObject ModuleObject(string name, JsonObject config) => new()
-    {
-        ["apiVersion"] = "modules.customresources.io/v1",
-        ["kind"] = "Module",
-        ["metadata"] = new JsonObject { ["name"] = name },
-        ["spec"] = new JsonObject
-        {
-            ["workspace"] = new JsonObject { ["name"] = "team-a" },
-            ["source"] = new JsonObject
-            {
-                ["raw"] = new JsonObject
-                {
-                    ["kind"] = "Custom",
-                    ["metadata"] = new JsonObject { ["name"] = "reference", ["version"] = "1.0.0", ["supportedOperatorVersion"] = ">= 0.0.0, < 1.0.0" },
-                    ["config"] = new JsonArray(
-                        new JsonObject { ["type"] = "integer", ["name"] = "replicas", ["alias"] = "r", ["spec"] = new JsonObject { ["required"] = true, ["default"] = 1, ["min"] = 1, ["max"] = 10, ["editable"] = true } }),
-                    ["spec"] = new JsonObject { ["image"] = Image, ["permissions"] = new JsonArray("workspace") },
-                },
-            },
-            ["config"] = config,
-        },
-    };
-
     private async Task<JsonObject?> GetModuleAsync(string name)
     {
         var response = await Client.GetAsync($"{Modules}/{name}");
@@ -176,7 +153,7 @@ public sealed class AzureModuleControllerTests(CosmosStandIn standIn, AzuriteQue
     /// <summary>Creates the Module through the API; the change feed delivers the Workspace's and the Module's documents; the queue drains.</summary>
     private async Task<JsonObject> CreateAndInstallAsync(string name)
     {
-        var created = await Client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject(name, new JsonObject { ["r"] = 3 }));
+        var created = await Client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module(name, new JsonObject { ["r"] = 3 }));
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
         await Host.ChangeFeedAsync(WorkspaceDocument("team-a"), ModuleDocument(name));
         await Host.DrainAsync(Patience);
@@ -277,7 +254,7 @@ public sealed class AzureModuleControllerTests(CosmosStandIn standIn, AzuriteQue
     {
         Skip.If(SkipReason is not null, SkipReason);
         var batched = new FunctionsHostStandIn(Client, factory!.Services.GetRequiredService<CosmosObjectStore>(), queue!, azurite.Client(queue!.Name + "-poison")) { BatchSize = 8 };
-        var created = await Client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("app", new JsonObject { ["r"] = 3 }));
+        var created = await Client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module("app", new JsonObject { ["r"] = 3 }));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
         await queue.CreateIfNotExistsAsync();
         await queue.SendMessageAsync(new CustomResources.Core.Modules.ReconcileMessage("team-a/app", 0).ToJson());

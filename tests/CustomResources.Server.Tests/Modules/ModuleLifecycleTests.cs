@@ -11,7 +11,7 @@ namespace CustomResources.Server.Tests.Modules;
 /// </summary>
 public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string Image = "samples/reference-module:1.0.0";
+    private const string Image = ReferenceModuleManifests.Image;
     private const string Modules = "/apis/modules.customresources.io/v1/namespaces/team-a/modules";
 
     private readonly ApiFactory factory = new();
@@ -58,31 +58,6 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
         File.Delete(stateFile + ".lock");
     }
 
-    private static JsonObject ModuleObject(string name, JsonObject config, bool hibernated = false) => new()
-    {
-        ["apiVersion"] = "modules.customresources.io/v1",
-        ["kind"] = "Module",
-        ["metadata"] = new JsonObject { ["name"] = name },
-        ["spec"] = new JsonObject
-        {
-            ["workspace"] = new JsonObject { ["name"] = "team-a" },
-            ["source"] = new JsonObject
-            {
-                ["raw"] = new JsonObject
-                {
-                    ["kind"] = "Custom",
-                    ["metadata"] = new JsonObject { ["name"] = "reference", ["version"] = "1.0.0", ["supportedOperatorVersion"] = ">= 0.0.0, < 1.0.0" },
-                    ["config"] = new JsonArray(
-                        new JsonObject { ["type"] = "integer", ["name"] = "replicas", ["alias"] = "r", ["spec"] = new JsonObject { ["required"] = true, ["default"] = 1, ["min"] = 1, ["max"] = 10, ["editable"] = true } },
-                        new JsonObject { ["type"] = "string", ["name"] = "greeting", ["spec"] = new JsonObject { ["required"] = false, ["default"] = "hello" } }),
-                    ["spec"] = new JsonObject { ["image"] = Image, ["permissions"] = new JsonArray("workspace") },
-                },
-            },
-            ["config"] = config,
-            ["hibernated"] = hibernated,
-        },
-    };
-
     private async Task<JsonObject> WaitForAsync(string name, Func<JsonObject, bool> condition, string what)
     {
         JsonObject? last = null;
@@ -113,7 +88,7 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task A_module_is_installed_put_to_sleep_woken_and_uninstalled_with_its_metadata_persisted()
     {
-        var created = await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("app", new JsonObject { ["r"] = 3 }));
+        var created = await client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module("app", new JsonObject { ["r"] = 3 }));
         Assert.Equal(HttpStatusCode.Created, created.StatusCode);
 
         var ready = await WaitForAsync("app", m => Phase(m) == "Ready", "install");
@@ -158,7 +133,7 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task Invalid_config_is_refused_at_write_time_listing_every_problem()
     {
-        var response = await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("bad", new JsonObject { ["replicas"] = 99, ["unknown"] = "x" }));
+        var response = await client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module("bad", new JsonObject { ["replicas"] = 99, ["unknown"] = "x" }));
         Assert.Equal(HttpStatusCode.UnprocessableEntity, response.StatusCode);
         var causes = (await response.ReadObjectAsync())["details"]!["causes"]!.AsArray().Select(c => (string?)c!["field"]).ToList();
         Assert.Contains("spec.config.replicas", causes);
@@ -168,7 +143,7 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task A_module_refusing_install_is_failed_with_its_message_until_the_spec_changes()
     {
-        await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("picky", new JsonObject { ["replicas"] = 2 }));
+        await client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module("picky", new JsonObject { ["replicas"] = 2 }));
         var ready = await WaitForAsync("picky", m => Phase(m) == "Ready", "install");
 
         // Ask the running module to refuse the next install, then change the spec so it is installed again.
@@ -194,7 +169,7 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
     [Fact]
     public async Task A_module_crashing_mid_install_is_restarted_and_the_install_retried_until_it_converges()
     {
-        await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("fragile", new JsonObject { ["replicas"] = 1 }));
+        await client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module("fragile", new JsonObject { ["replicas"] = 1 }));
         await WaitForAsync("fragile", m => Phase(m) == "Ready", "install");
         var firstPort = await ModulePortAsync();
 
@@ -221,13 +196,13 @@ public sealed class ModuleLifecycleTests(Xunit.Abstractions.ITestOutputHelper ou
         for (var i = 0; i < 10; i++)
         {
             var watch = System.Diagnostics.Stopwatch.StartNew();
-            await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject($"seq-{i}", new JsonObject { ["replicas"] = 1 }));
+            await client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module($"seq-{i}", new JsonObject { ["replicas"] = 1 }));
             await WaitForAsync($"seq-{i}", m => Phase(m) == "Ready", "install");
             sequential.Add(watch.Elapsed.TotalMilliseconds);
         }
 
         var together = System.Diagnostics.Stopwatch.StartNew();
-        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject($"par-{i}", new JsonObject { ["replicas"] = 1 }))));
+        await Task.WhenAll(Enumerable.Range(0, 10).Select(i => client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module($"par-{i}", new JsonObject { ["replicas"] = 1 }))));
         await Task.WhenAll(Enumerable.Range(0, 10).Select(i => WaitForAsync($"par-{i}", m => Phase(m) == "Ready", "install")));
         together.Stop();
 

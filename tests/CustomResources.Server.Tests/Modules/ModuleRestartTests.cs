@@ -13,7 +13,7 @@ namespace CustomResources.Server.Tests.Modules;
 /// </summary>
 public sealed class ModuleRestartTests(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
-    private const string Image = "samples/reference-module:1.0.0";
+    private const string Image = ReferenceModuleManifests.Image;
     private const string Modules = "/apis/modules.customresources.io/v1/namespaces/team-a/modules";
 
     /// <summary>How long the reference module holds each <c>/install</c>: the window in which the server is killed.</summary>
@@ -62,7 +62,7 @@ public sealed class ModuleRestartTests(Xunit.Abstractions.ITestOutputHelper outp
             ["spec"] = new JsonObject(),
         });
         Assert.True(workspace.StatusCode == HttpStatusCode.Created, await workspace.Content.ReadAsStringAsync());
-        var created = await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject("app", new JsonObject { ["replicas"] = 2 }));
+        var created = await client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module("app", new JsonObject { ["replicas"] = 2 }));
         Assert.True(created.StatusCode == HttpStatusCode.Created, await created.Content.ReadAsStringAsync());
 
         // The install reached the module (recorded on arrival) and is held there: kill the server now.
@@ -281,26 +281,4 @@ public sealed class ModuleRestartTests(Xunit.Abstractions.ITestOutputHelper outp
 
     private static string? Phase(JsonObject module) => (string?)module["status"]?["phase"];
 
-    private static JsonObject ModuleObject(string name, JsonObject config) => new()
-    {
-        ["apiVersion"] = "modules.customresources.io/v1",
-        ["kind"] = "Module",
-        ["metadata"] = new JsonObject { ["name"] = name },
-        ["spec"] = new JsonObject
-        {
-            ["workspace"] = new JsonObject { ["name"] = "team-a" },
-            ["source"] = new JsonObject
-            {
-                ["raw"] = new JsonObject
-                {
-                    ["kind"] = "Custom",
-                    ["metadata"] = new JsonObject { ["name"] = "reference", ["version"] = "1.0.0", ["supportedOperatorVersion"] = ">= 0.0.0, < 1.0.0" },
-                    ["config"] = new JsonArray(
-                        new JsonObject { ["type"] = "integer", ["name"] = "replicas", ["spec"] = new JsonObject { ["required"] = true, ["default"] = 1, ["min"] = 1, ["max"] = 10 } }),
-                    ["spec"] = new JsonObject { ["image"] = Image, ["permissions"] = new JsonArray("workspace") },
-                },
-            },
-            ["config"] = config,
-        },
-    };
 }

@@ -22,7 +22,7 @@ namespace CustomResources.Server.Tests.Modules;
 public sealed class ModuleThroughputBenchmarks(Xunit.Abstractions.ITestOutputHelper output) : IAsyncLifetime
 {
     private const int Count = 100;
-    private const string Image = "samples/reference-module:1.0.0";
+    private const string Image = ReferenceModuleManifests.Image;
     private const string Modules = "/apis/modules.customresources.io/v1/namespaces/team-a/modules";
     private static readonly TimeSpan Window = TimeSpan.FromSeconds(10);
 
@@ -99,7 +99,7 @@ public sealed class ModuleThroughputBenchmarks(Xunit.Abstractions.ITestOutputHel
                 await creates.WaitAsync();
                 try
                 {
-                    var response = await client.SendJsonAsync(HttpMethod.Post, Modules, ModuleObject($"m-{i:D3}"));
+                    var response = await client.SendJsonAsync(HttpMethod.Post, Modules, ReferenceModuleManifests.Module($"m-{i:D3}", new JsonObject { ["replicas"] = 1 }));
                     Assert.True(response.StatusCode == HttpStatusCode.Created, await response.Content.ReadAsStringAsync());
                 }
                 finally
@@ -310,29 +310,6 @@ public sealed class ModuleThroughputBenchmarks(Xunit.Abstractions.ITestOutputHel
             return 0;
         }
     }
-
-    private static JsonObject ModuleObject(string name) => new()
-    {
-        ["apiVersion"] = "modules.customresources.io/v1",
-        ["kind"] = "Module",
-        ["metadata"] = new JsonObject { ["name"] = name },
-        ["spec"] = new JsonObject
-        {
-            ["workspace"] = new JsonObject { ["name"] = "team-a" },
-            ["source"] = new JsonObject
-            {
-                ["raw"] = new JsonObject
-                {
-                    ["kind"] = "Custom",
-                    ["metadata"] = new JsonObject { ["name"] = "reference", ["version"] = "1.0.0", ["supportedOperatorVersion"] = ">= 0.0.0, < 1.0.0" },
-                    ["config"] = new JsonArray(
-                        new JsonObject { ["type"] = "integer", ["name"] = "replicas", ["spec"] = new JsonObject { ["required"] = true, ["default"] = 1, ["min"] = 1, ["max"] = 10 } }),
-                    ["spec"] = new JsonObject { ["image"] = Image, ["permissions"] = new JsonArray("workspace") },
-                },
-            },
-            ["config"] = new JsonObject { ["replicas"] = 1 },
-        },
-    };
 
     /// <summary>A runtime whose workloads always run (no process, no state file).</summary>
     private sealed class InstantRuntime : IModuleRuntime
