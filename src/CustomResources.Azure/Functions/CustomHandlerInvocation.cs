@@ -22,7 +22,7 @@ public static class CustomHandlerInvocation
         {
             try
             {
-                value = JsonNode.Parse(json) ?? throw new FormatException($"\"Data.{binding}\" is null");
+                value = JsonNode.Parse(Unquote(json)) ?? throw new FormatException($"\"Data.{binding}\" is null");
             }
             catch (JsonException e)
             {
@@ -83,10 +83,35 @@ public static class CustomHandlerInvocation
         return data[binding] switch
         {
             null => throw new FormatException($"\"Data\" has no \"{binding}\" binding"),
-            JsonValue v when v.TryGetValue<string>(out var text) => text,
+            JsonValue v when v.TryGetValue<string>(out var text) => Unquote(text),
             JsonObject or JsonArray => data[binding]!.ToJsonString(),
             _ => throw new FormatException($"\"Data.{binding}\" must be a string or JSON"),
         };
+    }
+
+    /// <summary>
+    /// The host serializes a string input once more with Json.NET before putting it in <c>Data</c>
+    /// (<c>"\"text\""</c>): a value that is itself a JSON string literal is unwrapped once. Other text is returned as is.
+    /// </summary>
+    public static string Unquote(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        if (text.Length >= 2 && text[0] == '"' && text[^1] == '"')
+        {
+            try
+            {
+                if (JsonNode.Parse(text) is JsonValue inner && inner.TryGetValue<string>(out var unwrapped))
+                {
+                    return unwrapped;
+                }
+            }
+            catch (JsonException)
+            {
+                // Not a JSON string literal after all: the text as it came.
+            }
+        }
+
+        return text;
     }
 
     /// <summary>An integer metadata value (the host sends numbers, sometimes as strings); null when absent or not an integer.</summary>

@@ -16,6 +16,13 @@ public class CustomHandlerInvocationTests
     }
 
     [Fact]
+    public void Documents_sent_as_a_json_string_literal_of_the_array_are_read()
+    {
+        var documents = Read("""{"Data":{"documents":"\"[{\\\"id\\\":\\\"a\\\"}]\""},"Metadata":{}}""");
+        Assert.Equal("a", (string?)Assert.Single(documents)["id"]);
+    }
+
+    [Fact]
     public void Documents_sent_as_a_string_holding_the_array_are_read()
     {
         var documents = Read("""{"Data":{"documents":"[{\"id\":\"a\"}]"},"Metadata":{}}""");
@@ -49,6 +56,10 @@ public class CustomHandlerInvocationTests
     [InlineData("""{"Data":{"message":"dev/app"},"Metadata":{"DequeueCount":2}}""", "dev/app", 2L)]
     [InlineData("""{"Data":{"message":"{\"key\":\"dev/app\"}"},"Metadata":{"DequeueCount":"3"}}""", "{\"key\":\"dev/app\"}", 3L)]
     [InlineData("""{"Data":{"message":{"key":"dev/app"}}}""", "{\"key\":\"dev/app\"}", null)]
+
+    // What the Functions host sends: the message text serialized once more as a JSON string (Json.NET SerializeObject).
+    [InlineData("""{"Data":{"message":"\"{\\\"key\\\":\\\"dev/app\\\"}\""},"Metadata":{"DequeueCount":1}}""", "{\"key\":\"dev/app\"}", 1L)]
+    [InlineData("""{"Data":{"message":"\"dev/app\""}}""", "dev/app", null)]
     public void A_queue_message_is_read_as_text_with_its_dequeue_count(string payload, string text, long? dequeueCount)
     {
         var (data, metadata) = CustomHandlerInvocation.ReadEnvelope(System.Text.Encoding.UTF8.GetBytes(payload));

@@ -186,7 +186,8 @@ public sealed class FunctionsHostStandIn(HttpClient server, CosmosObjectStore st
     {
         var payload = new JsonObject
         {
-            ["Data"] = new JsonObject { ["message"] = text },
+            // As the host does: a string input is serialized once more (Json.NET SerializeObject) into Data.
+            ["Data"] = new JsonObject { ["message"] = System.Text.Json.JsonSerializer.Serialize(text) },
             ["Metadata"] = new JsonObject
             {
                 ["DequeueCount"] = dequeueCount,
