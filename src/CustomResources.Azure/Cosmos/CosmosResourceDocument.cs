@@ -123,20 +123,6 @@ public static class CosmosResourceDocument
         return new ObjectChange(type, key, new StoredObject(copy, resourceVersion), null) { Committed = committed };
     }
 
-    /// <summary>The key a document stores, or null when it is not a resources document.</summary>
-    public static ObjectKey? TryReadKey(JsonObject document)
-    {
-        ArgumentNullException.ThrowIfNull(document);
-        try
-        {
-            return new ObjectKey(RequiredString(document, Group, allowEmpty: true), RequiredString(document, Resource, allowEmpty: false), RequiredString(document, Namespace, allowEmpty: true), RequiredString(document, Name, allowEmpty: false));
-        }
-        catch (FormatException)
-        {
-            return null;
-        }
-    }
-
     private static string RequiredString(JsonObject document, string field, bool allowEmpty)
     {
         if (document[field] is JsonValue v && v.TryGetValue<string>(out var text) && (allowEmpty || text.Length > 0))

@@ -12,7 +12,7 @@ namespace CustomResources.Azure.Queues;
 /// <summary>
 /// Sends reconcile work to an Azure Storage queue. Messages are base64-encoded (the queue trigger's default
 /// <c>messageEncoding</c>), never expire, and a delay becomes the message's initial invisibility, capped at the
-/// service's 7 days (a later reconcile asks again for what is still further away).
+/// service's 7 days (QueuedModuleReconciler then looks earlier and asks again).
 /// </summary>
 public sealed class StorageQueueReconcileSender(QueueClient queue, bool createIfMissing) : IReconcileMessageSender
 {
@@ -20,7 +20,9 @@ public sealed class StorageQueueReconcileSender(QueueClient queue, bool createIf
     public const QueueMessageEncoding Encoding = QueueMessageEncoding.Base64;
 
     /// <summary>The longest initial invisibility Azure Storage queues accept.</summary>
-    public static readonly TimeSpan MaxDelay = TimeSpan.FromDays(7);
+    public static readonly TimeSpan LongestDelay = TimeSpan.FromDays(7);
+
+    public TimeSpan MaxDelay => LongestDelay;
 
     private static readonly TimeSpan NeverExpires = TimeSpan.FromSeconds(-1);
     // Created once, on first use, when asked to (Azurite); a failed creation is tried again by the next send.
@@ -30,7 +32,7 @@ public sealed class StorageQueueReconcileSender(QueueClient queue, bool createIf
     {
         ArgumentNullException.ThrowIfNull(message);
         await EnsureQueueAsync(cancellationToken).ConfigureAwait(false);
-        var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay > MaxDelay ? MaxDelay : delay;
+        var visibility = delay <= TimeSpan.Zero ? (TimeSpan?)null : delay > LongestDelay ? LongestDelay : delay;
         await queue.SendMessageAsync(message.ToJson(), visibility, NeverExpires, cancellationToken).ConfigureAwait(false);
     }
 

@@ -275,9 +275,19 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
             }, cancellationToken);
         }
 
-        if (Stalled(module["status"] as JsonObject))
+        var stalled = Stalled(module["status"] as JsonObject);
+        if (stalled || Integer(status["observedGeneration"]) != generation)
         {
-            await SetStatusAsync(target, ns, name, s => Condition(s, StalledCondition, "False", "Reconciled", "the last reconcile succeeded", generation), cancellationToken);
+            // Everything the spec asks for is done: this generation is observed (a change feed can then tell a spec
+            // change from the controller's own status writes).
+            await SetStatusAsync(target, ns, name, s =>
+            {
+                s["observedGeneration"] = generation;
+                if (stalled)
+                {
+                    Condition(s, StalledCondition, "False", "Reconciled", "the last reconcile succeeded", generation);
+                }
+            }, cancellationToken);
         }
 
         return ReconcileOutcome.Done(wantAsleep ? "asleep" : "ready", nextChange);
@@ -309,9 +319,10 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
     }
 
     /// <summary>
-    /// Claims the scheduled look at <paramref name="at"/> for a Module (<c>status.nextReconcileTime</c>), for work
-    /// queues that cannot hold one entry per key (Azure Storage queues): only the first of several reconciles asking for
-    /// the same time gets true, so timed follow-ups do not multiply. Workspace keys and vanished Modules get false.
+    /// Claims a look at a Module at <paramref name="at"/> (<c>status.nextReconcileTime</c>), for work queues that cannot
+    /// hold one entry per key (Azure Storage queues): false when a look is already pending at or before that time, so
+    /// follow-ups from several deliveries (a resync, a change, a retry) collapse into one instead of multiplying.
+    /// Workspace keys get true (they have no status); vanished Modules false.
     /// </summary>
     public async Task<bool> ClaimNextReconcileAsync(string key, DateTimeOffset at, CancellationToken cancellationToken)
     {
@@ -323,8 +334,14 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
 
         var (ns, name) = ModuleKeyParts(key);
         var stamp = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var wanted = DateTimeOffset.Parse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
+        var now = clock.GetUtcNow();
+        bool Pending(JsonNode? recorded) =>
+            DateTimeOffset.TryParse(ObjectMetadata.GetString(recorded), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var pending)
+            && pending > now && pending <= wanted;
+
         var stored = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
-        if (stored is null || ObjectMetadata.GetString(stored.Object["status"]?["nextReconcileTime"]) == stamp)
+        if (stored is null || Pending(stored.Object["status"]?["nextReconcileTime"]))
         {
             return false;
         }
@@ -333,8 +350,11 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         var claimed = false;
         await SetStatusAsync(target, ns, name, s =>
         {
-            claimed = ObjectMetadata.GetString(s["nextReconcileTime"]) != stamp;
-            s["nextReconcileTime"] = stamp;
+            claimed = !Pending(s["nextReconcileTime"]);
+            if (claimed)
+            {
+                s["nextReconcileTime"] = stamp;
+            }
         }, cancellationToken);
         return claimed;
     }

@@ -70,6 +70,9 @@ public sealed record ReconcileMessage(string Key, int Attempt)
 /// <summary>Sends work to a controller's queue (an Azure Storage queue drained by a queue-triggered function).</summary>
 public interface IReconcileMessageSender
 {
+    /// <summary>The longest delay the queue can give a message.</summary>
+    TimeSpan MaxDelay { get; }
+
     /// <summary>Puts <paramref name="message"/> on the queue, invisible for <paramref name="delay"/> (the queue may cap it).</summary>
     Task SendAsync(ReconcileMessage message, TimeSpan delay, CancellationToken cancellationToken);
 }
@@ -94,28 +97,68 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
     /// <summary>When a Module given up on by the queue is looked at again (the periodic resync may come sooner).</summary>
     public static readonly TimeSpan AfterStall = TimeSpan.FromMinutes(5);
 
-    /// <summary>Timed follow-ups closer than this are sent without a claim (a Workspace waiting for its Modules).</summary>
+    /// <summary>Follow-ups sooner than this are sent without a claim (the next steps of a Module that is making progress).</summary>
     private static readonly TimeSpan ClaimThreshold = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often a deleted Workspace waiting for its Modules is looked at, and for how many looks per chain.</summary>
+    private static readonly TimeSpan WorkspacePoll = TimeSpan.FromSeconds(10);
+
+    private const int WorkspacePolls = 30;
+
+    /// <summary>Attempts counted beyond this stay there (the backoff is long capped by then).</summary>
+    private const int MaxAttempt = 1000;
 
     /// <summary>
     /// Reconciles the message's key. Unexpected exceptions are left to the caller: the invocation fails and the queue
     /// delivers the message again, and after its last delivery moves it to the poison queue.
     /// </summary>
+    /// <remarks>
+    /// A follow-up (a retry with backoff, or a look at a time) is claimed in the Module's status when it is not soon, so
+    /// the chains a resync, changes and redeliveries start collapse into one. A Workspace has no status: its waiting
+    /// polls end after a bounded number of looks (the resync, and each deleted Module's change, start new ones).
+    /// </remarks>
     public async Task<ReconcileOutcome> HandleAsync(ReconcileMessage message, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(message);
         var outcome = await reconciler.ReconcileAsync(message.Key, cancellationToken).ConfigureAwait(false);
+        var now = clock.GetUtcNow();
+        if (message.Key.StartsWith(ModuleReconciler.WorkspacePrefix, StringComparison.Ordinal))
+        {
+            if (outcome.RequeueAt is { } poll && message.Attempt < WorkspacePolls)
+            {
+                var wait = poll - now < WorkspacePoll ? WorkspacePoll : poll - now;
+                await queue.SendAsync(message with { Attempt = message.Attempt + 1 }, wait, cancellationToken).ConfigureAwait(false);
+            }
+
+            return outcome;
+        }
+
+        DateTimeOffset at;
+        int attempt;
         if (outcome.Retry)
         {
-            await queue.SendAsync(message with { Attempt = message.Attempt + 1 }, ReconcileBackoff.Delay(message.Attempt), cancellationToken).ConfigureAwait(false);
+            at = now + ReconcileBackoff.Delay(message.Attempt);
+            attempt = Math.Min(message.Attempt, MaxAttempt) + 1;
         }
-        else if (outcome.RequeueAt is { } at)
+        else if (outcome.RequeueAt is { } requeueAt)
         {
-            var delay = at - clock.GetUtcNow();
-            if (delay < ClaimThreshold || await reconciler.ClaimNextReconcileAsync(message.Key, at, cancellationToken).ConfigureAwait(false))
-            {
-                await queue.SendAsync(new ReconcileMessage(message.Key, 0), delay < TimeSpan.Zero ? TimeSpan.Zero : delay, cancellationToken).ConfigureAwait(false);
-            }
+            at = requeueAt < now ? now : requeueAt;
+            attempt = 0;
+        }
+        else
+        {
+            return outcome;
+        }
+
+        // Further than the queue can delay: look earlier, and that look asks again.
+        if (at - now > queue.MaxDelay)
+        {
+            at = now + queue.MaxDelay;
+        }
+
+        if (at - now < ClaimThreshold || await reconciler.ClaimNextReconcileAsync(message.Key, at, cancellationToken).ConfigureAwait(false))
+        {
+            await queue.SendAsync(new ReconcileMessage(message.Key, attempt), at - now, cancellationToken).ConfigureAwait(false);
         }
 
         return outcome;
@@ -147,39 +190,71 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
     }
 
     /// <summary>
-    /// Puts the keys concerned by stored changes on the queue: a changed Module, and for a changed Workspace the
-    /// Workspace and every Module in its namespace (its schedule or its deletion concerns them). Other keys are ignored.
-    /// Returns how many keys were sent.
+    /// Puts the keys concerned by stored changes on the queue: a Module whose spec changed (its generation is not the
+    /// observed one), that is being deleted or is gone (and then its Workspace too, which may be waiting for it), or
+    /// that has no finalizer yet; a changed Workspace and every Module in its namespace (its schedule or its deletion
+    /// concerns them). The controller's own status writes queue nothing, so they cannot feed back into more work;
+    /// whatever else changes is caught by the resync. Returns how many keys were sent.
     /// </summary>
-    public async Task<int> EnqueueChangesAsync(IEnumerable<ObjectKey> changed, CancellationToken cancellationToken)
+    public async Task<int> EnqueueChangesAsync(IEnumerable<ObjectChange> changes, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(changed);
-        var sent = 0;
-        foreach (var key in changed.Distinct())
+        ArgumentNullException.ThrowIfNull(changes);
+        var keys = new List<string>();
+        var workspaces = new List<ObjectKey>();
+        foreach (var change in changes)
         {
+            var key = change.Key;
             if (key.Group != ModuleDefinitions.Group)
             {
                 continue;
             }
 
-            if (key.Resource == ModuleDefinitions.ModulesResource)
+            if (key.Resource == ModuleDefinitions.ModulesResource && NeedsReconcile(change))
             {
-                await queue.SendAsync(new ReconcileMessage(ModuleReconciler.ModuleKey(key.Namespace, key.Name), 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-                sent++;
+                keys.Add(ModuleReconciler.ModuleKey(key.Namespace, key.Name));
+                if ((change.Type == ChangeType.Deleted || Finalizers.IsDeleting(change.Object.Object))
+                    && ObjectMetadata.GetString(change.Object.Object["spec"]?["workspace"]?["name"]) is { Length: > 0 } workspace)
+                {
+                    keys.Add(ModuleReconciler.WorkspacePrefix + workspace);
+                }
             }
             else if (key.Resource == ModuleDefinitions.WorkspacesResource)
             {
-                await queue.SendAsync(new ReconcileMessage(ModuleReconciler.WorkspacePrefix + key.Name, 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-                sent++;
-                if (await store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } workspace)
-                {
-                    // Gone entirely, it has no Modules left (its finalizer waited for them).
-                    sent += await SendModulesAsync(ModuleDefinitions.WorkspaceNamespace(workspace.Object), cancellationToken).ConfigureAwait(false);
-                }
+                keys.Add(ModuleReconciler.WorkspacePrefix + key.Name);
+                workspaces.Add(key);
+            }
+        }
+
+        foreach (var key in keys.Distinct(StringComparer.Ordinal))
+        {
+            await queue.SendAsync(new ReconcileMessage(key, 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+        }
+
+        var sent = keys.Distinct(StringComparer.Ordinal).Count();
+        foreach (var key in workspaces.Distinct())
+        {
+            if (await store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } workspace)
+            {
+                // Gone entirely, it has no Modules left (its finalizer waited for them).
+                sent += await SendModulesAsync(ModuleDefinitions.WorkspaceNamespace(workspace.Object), cancellationToken).ConfigureAwait(false);
             }
         }
 
         return sent;
+    }
+
+    private static bool NeedsReconcile(ObjectChange change)
+    {
+        var module = change.Object.Object;
+        if (change.Type == ChangeType.Deleted || Finalizers.IsDeleting(module))
+        {
+            return true;
+        }
+
+        var hasFinalizer = module["metadata"]?["finalizers"] is JsonArray finalizers && finalizers.Any(f => ObjectMetadata.GetString(f) == ModuleReconciler.Finalizer);
+        var generation = module["metadata"]?["generation"];
+        var observed = module["status"]?["observedGeneration"];
+        return !hasFinalizer || observed is null || generation is null || !JsonNode.DeepEquals(generation, observed);
     }
 
     private async Task<int> SendModulesAsync(string? ns, CancellationToken cancellationToken)

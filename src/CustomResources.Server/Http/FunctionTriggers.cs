@@ -107,8 +107,7 @@ public static partial class FunctionTriggers
         {
             try
             {
-                var keys = documents.Select(CosmosResourceDocument.TryReadKey).OfType<ObjectKey>();
-                logs.Add($"queued {await modules.EnqueueChangesAsync(keys, cancellationToken)} module reconcile(s)");
+                logs.Add($"queued {await modules.EnqueueChangesAsync(documents.Select(TryReadChange).OfType<ObjectChange>(), cancellationToken)} module reconcile(s)");
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
@@ -203,6 +202,19 @@ public static partial class FunctionTriggers
         {
             LogResyncFailed(logger, e);
             return Results.Json(CustomHandlerInvocation.Response([$"resync failed: {e.Message}"]), statusCode: StatusCodes.Status500InternalServerError);
+        }
+    }
+
+    /// <summary>The change a change-feed document records, or null when it is not a resources document.</summary>
+    private static ObjectChange? TryReadChange(System.Text.Json.Nodes.JsonObject document)
+    {
+        try
+        {
+            return CosmosResourceDocument.ToChange(document);
+        }
+        catch (FormatException)
+        {
+            return null;
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using CustomResources.Core.Modules;
+using CustomResources.Core.Objects;
 using CustomResources.Core.Storage;
 using CustomResources.Core.Tests.Fakes;
 
@@ -39,6 +40,11 @@ public sealed class QueuedModuleReconcilerTests
             await controller.HandleAsync(message, None);
         }
     }
+
+    private async Task<StoredObject> StoredAsync(ObjectKey key) => (await world.Store.GetAsync(key, None))!;
+
+    private static ObjectChange Change(StoredObject stored) =>
+        new(ChangeType.Modified, new ObjectKey(ModuleDefinitions.Group, ModuleDefinitions.ModulesResource, (string)stored.Object["metadata"]!["namespace"]!, (string)stored.Object["metadata"]!["name"]!), stored, null);
 
     private static JsonObject? Condition(JsonObject obj, string type) =>
         obj["status"]?["conditions"]?.AsArray().OfType<JsonObject>().SingleOrDefault(c => (string?)c["type"] == type);
@@ -163,25 +169,102 @@ public sealed class QueuedModuleReconcilerTests
     }
 
     [Fact]
-    public async Task Changes_and_resyncs_put_the_keys_they_concern_on_the_queue()
+    public async Task Spec_changes_deletions_and_workspace_changes_are_queued_but_the_controllers_own_status_writes_are_not()
     {
         var controller = await StartAsync();
         await CreateModuleAsync("one");
         await CreateModuleAsync("two");
+        await controller.HandleAsync(new ReconcileMessage("dev/one", 0), None);
+        await DrainDueAsync(controller);
+        sender.Sent.Clear();
 
-        var sent = await controller.EnqueueChangesAsync(
-            [ModuleDefinitions.ModuleKey("dev", "one"), ModuleDefinitions.ModuleKey("dev", "one"), new ObjectKey("stable.example.com", "crontabs", "dev", "x")], None);
-        Assert.Equal(1, sent);
-        Assert.Equal(["dev/one"], sender.Sent.Select(s => s.Message.Key));
+        // Ready and observed: a change of it (the controller's own status writes) queues nothing.
+        var one = await StoredAsync(ModuleDefinitions.ModuleKey("dev", "one"));
+        var foreign = new ObjectChange(ChangeType.Added, new ObjectKey("stable.example.com", "crontabs", "dev", "x"), one, null);
+        Assert.Equal(0, await controller.EnqueueChangesAsync([Change(one), foreign], None));
+
+        // New (no finalizer yet), or a spec change (generation ahead of the observed one): queued, once.
+        var two = await StoredAsync(ModuleDefinitions.ModuleKey("dev", "two"));
+        var respecified = (JsonObject)one.Object.DeepClone();
+        respecified["metadata"]!["generation"] = 2;
+        Assert.Equal(2, await controller.EnqueueChangesAsync([Change(two), Change(two), Change(one with { Object = respecified })], None));
+        Assert.Equal(["dev/two", "dev/one"], sender.Sent.Select(s => s.Message.Key));
+
+        // A deleted Module: it, and its Workspace (which may be waiting for it).
+        sender.Sent.Clear();
+        Assert.Equal(2, await controller.EnqueueChangesAsync([new ObjectChange(ChangeType.Deleted, ModuleDefinitions.ModuleKey("dev", "one"), one, one)], None));
+        Assert.Equal(["dev/one", "workspace:dev"], sender.Sent.Select(s => s.Message.Key));
 
         // A Workspace change concerns the Workspace and every Module in its namespace.
         sender.Sent.Clear();
-        Assert.Equal(3, await controller.EnqueueChangesAsync([ModuleDefinitions.WorkspaceKey("dev")], None));
+        var workspace = await StoredAsync(ModuleDefinitions.WorkspaceKey("dev"));
+        Assert.Equal(3, await controller.EnqueueChangesAsync([new ObjectChange(ChangeType.Modified, ModuleDefinitions.WorkspaceKey("dev"), workspace, null)], None));
         Assert.Equal(["workspace:dev", "dev/one", "dev/two"], sender.Sent.Select(s => s.Message.Key));
 
         sender.Sent.Clear();
         Assert.Equal(3, await controller.ResyncAsync(None));
         Assert.All(sender.Sent, s => Assert.Equal(TimeSpan.Zero, s.Delay));
+    }
+
+    [Fact]
+    public async Task Retry_chains_started_by_several_deliveries_collapse_into_one_once_the_backoff_is_long()
+    {
+        var controller = await StartAsync();
+        await CreateModuleAsync();
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        runtime.Failure = new ModuleRuntimeException("the container group is still provisioning", retryable: true);
+        sender.Sent.Clear();
+
+        // Attempt 6 waits 64 s: claimed in status, sent once; a second chain at the same point sends nothing.
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 6), None);
+        Assert.Equal((new ReconcileMessage("dev/app", 7), TimeSpan.FromSeconds(64)), Assert.Single(sender.Sent));
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 6), None);
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 8), None);
+        Assert.Single(sender.Sent);
+
+        // Short retries are sent without a claim (a fresh delivery starts over at 1 s).
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        Assert.Equal((new ReconcileMessage("dev/app", 1), TimeSpan.FromSeconds(1)), sender.Sent[^1]);
+
+        // Once the claimed look has passed, a forged huge attempt count is capped, not overflowed.
+        clock.Advance(TimeSpan.FromSeconds(65));
+        await controller.HandleAsync(new ReconcileMessage("dev/app", int.MaxValue), None);
+        Assert.Equal((new ReconcileMessage("dev/app", 1001), ReconcileBackoff.Max), sender.Sent[^1]);
+    }
+
+    [Fact]
+    public async Task A_look_further_away_than_the_queue_can_delay_is_made_in_hops()
+    {
+        var controller = await StartAsync(new JsonObject { ["sleep"] = "0 19 * * *", ["wake"] = "0 7 * * *" });
+        sender.MaxDelay = TimeSpan.FromHours(4);
+        await CreateModuleAsync();
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        await DrainDueAsync(controller);
+        Assert.Equal(TimeSpan.FromHours(4), Assert.Single(sender.Pending).Delay);
+
+        // The hop arrives at 16:00: still awake, and the next hop is sent (the earlier claim is not pending any more).
+        clock.Advance(TimeSpan.FromHours(4));
+        sender.Age(TimeSpan.FromHours(4));
+        await DrainDueAsync(controller);
+        Assert.Equal(TimeSpan.FromHours(3), Assert.Single(sender.Pending).Delay);
+    }
+
+    [Fact]
+    public async Task A_deleted_workspace_waiting_for_its_modules_is_polled_in_bounded_chains()
+    {
+        var controller = await StartAsync();
+        await CreateModuleAsync();
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        await DrainDueAsync(controller);
+        await controller.HandleAsync(new ReconcileMessage("workspace:dev", 0), None);
+        module.Results.Enqueue(ModuleCallResult.Failure(retryable: false, 409, "busy, not now"));
+        await world.Service.DeleteAsync(await world.TargetAsync(ModuleDefinitions.WorkspacesResource), null, "dev", new DeleteOptions(), None);
+        sender.Sent.Clear();
+
+        await controller.HandleAsync(new ReconcileMessage("workspace:dev", 0), None);
+        Assert.Equal((new ReconcileMessage("workspace:dev", 1), TimeSpan.FromSeconds(10)), Assert.Single(sender.Sent));
+        await controller.HandleAsync(new ReconcileMessage("workspace:dev", 30), None);
+        Assert.Single(sender.Sent);
     }
 
     [Fact]
@@ -254,6 +337,8 @@ public sealed class QueuedModuleReconcilerTests
     /// <summary>A queue stand-in: records every send and hands out what is due, oldest first.</summary>
     private sealed class RecordingSender : IReconcileMessageSender
     {
+        public TimeSpan MaxDelay { get; set; } = TimeSpan.FromDays(7);
+
         public List<(ReconcileMessage Message, TimeSpan Delay)> Sent { get; } = [];
 
         public List<(ReconcileMessage Message, TimeSpan Delay)> Pending { get; } = [];

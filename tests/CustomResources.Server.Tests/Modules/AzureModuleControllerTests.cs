@@ -232,9 +232,14 @@ public sealed class AzureModuleControllerTests(CosmosStandIn standIn, AzuriteQue
         // The poison handler put the Module back on the queue for a later look, invisible for now.
         Assert.Equal(1, await FunctionsHostStandIn.CountAsync(queue!));
 
-        // Fixed: the next reconcile (here from the feed delivering the stalled status write) succeeds and says so.
-        await File.WriteAllTextAsync(RuntimeStateFile, state);
+        // The stalled status write itself queues nothing (the controller's own status writes never do)...
         await Host.ChangeFeedAsync(ModuleDocument("app"));
+        Assert.Equal(1, await FunctionsHostStandIn.CountAsync(queue!));
+
+        // ...the next look does (here the resync timer, before the poison handler's own look 5 minutes later), and
+        // once fixed it succeeds and says so.
+        await File.WriteAllTextAsync(RuntimeStateFile, state);
+        await Host.ResyncAsync();
         await Host.DrainUntilAsync(
             async () => (string?)ConditionOf((await GetModuleAsync("app"))!, "Stalled")?["status"] == "False",
             Patience,
