@@ -9,7 +9,8 @@ param principalId string
 resource runnerRole 'Microsoft.Authorization/roleDefinitions@2022-04-01' = {
   name: guid(resourceGroup().id, 'custom-resources-module-runner')
   properties: {
-    roleName: 'Custom Resources module runner (${resourceGroup().name})'
+    // Role names are unique in the tenant: the subscription and group make this one distinct.
+    roleName: 'Custom Resources module runner (${subscription().subscriptionId}/${resourceGroup().name})'
     description: 'Create, read and delete Azure Container Instances container groups for Custom Resources modules.'
     type: 'CustomRole'
     assignableScopes: [

@@ -47,6 +47,17 @@ public static partial class FunctionTriggers
             Security.RequestAuthentication.AllowTrigger("/" + ResourceChangeFeed);
         }
 
+        if (modules is null && app.Services.GetService<IResourceDocumentReader>() is not null)
+        {
+            // On the Functions host without a module controller (no Modules:Queue or token key): the module functions
+            // still fire (the resync timer, queue listeners); they succeed and say why nothing happens.
+            foreach (var path in new[] { ModuleReconcile, ModuleReconcilePoison, ModuleResync })
+            {
+                app.MapPost("/" + path, () => Results.Json(CustomHandlerInvocation.Response(["the module controller is off (Modules:Enabled, Modules:Queue, Modules:TokenKey); nothing to do"])));
+                Security.RequestAuthentication.AllowTrigger("/" + path);
+            }
+        }
+
         if (modules is not null)
         {
             app.MapPost("/" + ModuleReconcile, (HttpContext context, QueuedModuleReconciler controller, ILoggerFactory loggers, CancellationToken cancellationToken) =>

@@ -26,10 +26,13 @@ public sealed partial class RequestAuthentication(
     private static readonly HashSet<string> PublicPaths = new(StringComparer.Ordinal) { "/healthz", "/livez", "/readyz", "/version", "/version/" };
 
     /// <summary>
-    /// Trigger endpoints the Functions host posts to without credentials; they act only on what the store holds, so a
-    /// caller cannot make them do anything the store does not already say.
+    /// Trigger endpoints the Functions host posts to without credentials (see <see cref="IsTriggerInvocation"/>); they
+    /// act only on what the store holds.
     /// </summary>
     private static readonly HashSet<string> TriggerPaths = new(StringComparer.Ordinal);
+
+    /// <summary>Headers App Service's front end (and the host's HTTP proxying) add to requests from outside.</summary>
+    private static readonly string[] FrontEndHeaders = ["X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-ARR-LOG-ID", "DISGUISED-HOST", "X-Original-URL", "X-Client-IP", "CLIENT-IP"];
 
     private readonly IBearerAuthenticator[] authenticators = [.. authenticators];
 
@@ -52,9 +55,26 @@ public sealed partial class RequestAuthentication(
             return PublicPaths.Contains(path);
         }
 
+        return IsTriggerInvocation(request, path);
+    }
+
+    /// <summary>
+    /// Whether a request is the Functions host invoking a trigger endpoint: a POST to a registered trigger path (exact
+    /// case) that did not come through the platform's front end. The catch-all HTTP function forwards outside requests
+    /// to the same paths, but those carry the front end's headers; the host's own invocations (local, to the handler's
+    /// port) carry none, so a forwarded one must authenticate like any other request.
+    /// </summary>
+    public static bool IsTriggerInvocation(HttpRequest request, string path)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!HttpMethods.IsPost(request.Method) || FrontEndHeaders.Any(request.Headers.ContainsKey))
+        {
+            return false;
+        }
+
         lock (TriggerPaths)
         {
-            return HttpMethods.IsPost(request.Method) && TriggerPaths.Contains(path);
+            return TriggerPaths.Contains(path);
         }
     }
 
