@@ -57,6 +57,9 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
     /// <summary>The prefix of work keys that name a Workspace rather than a Module.</summary>
     public const string WorkspacePrefix = "workspace:";
 
+    /// <summary>How far apart the clocks of instances and of the queue may be.</summary>
+    private static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(5);
+
     /// <summary>The condition saying the controller gave up on the Module's work item (kstatus' <c>Stalled</c>).</summary>
     public const string StalledCondition = "Stalled";
 
@@ -156,7 +159,22 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         var hasFinalizer = finalizers?.Any(f => ObjectMetadata.GetString(f) == Finalizer) == true;
         if (metadata["deletionTimestamp"] is not null)
         {
-            return hasFinalizer ? await UninstallAsync(target, ns, name, module, cancellationToken) : ReconcileOutcome.Done("deleting");
+            if (!hasFinalizer)
+            {
+                return ReconcileOutcome.Done("deleting");
+            }
+
+            // The module refused /uninstall for this generation: the user decides (change the spec to try again, or
+            // remove the finalizer); asking again would only repeat the refusal.
+            var deleting = module["status"] as JsonObject;
+            if (Integer(deleting?["failedGeneration"]) == (Integer(metadata["generation"]) ?? 1)
+                && deleting?["conditions"] is JsonArray conditions
+                && conditions.OfType<JsonObject>().Any(c => ObjectMetadata.GetString(c["type"]) == "Ready" && ObjectMetadata.GetString(c["reason"]) == "UninstallFailed"))
+            {
+                return ReconcileOutcome.Done("uninstall refused for this generation; waiting for a spec change or the finalizer's removal");
+            }
+
+            return await UninstallAsync(target, ns, name, module, cancellationToken);
         }
 
         if (!hasFinalizer)
@@ -336,9 +354,12 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         var stamp = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
         var wanted = DateTimeOffset.Parse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
         var now = clock.GetUtcNow();
+
+        // A look due within the next few seconds counts as already made: instances' clocks differ a little from each
+        // other and from the queue's, and the instance handling that look must not take its own claim for a pending one.
         bool Pending(JsonNode? recorded) =>
             DateTimeOffset.TryParse(ObjectMetadata.GetString(recorded), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var pending)
-            && pending > now && pending <= wanted;
+            && pending > now + ClockSkew && pending <= wanted;
 
         var stored = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
         if (stored is null || Pending(stored.Object["status"]?["nextReconcileTime"]))
@@ -357,6 +378,33 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
             }
         }, cancellationToken);
         return claimed;
+    }
+
+    /// <summary>Gives back a claim from <see cref="ClaimNextReconcileAsync"/> whose message could not be sent.</summary>
+    public async Task ReleaseNextReconcileAsync(string key, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.StartsWith(WorkspacePrefix, StringComparison.Ordinal))
+        {
+            return;
+        }
+
+        var (ns, name) = ModuleKeyParts(key);
+        var stamp = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var stored = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
+        if (ObjectMetadata.GetString(stored?.Object["status"]?["nextReconcileTime"]) != stamp)
+        {
+            return;
+        }
+
+        var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
+        await SetStatusAsync(target, ns, name, s =>
+        {
+            if (ObjectMetadata.GetString(s["nextReconcileTime"]) == stamp)
+            {
+                s.Remove("nextReconcileTime");
+            }
+        }, cancellationToken);
     }
 
     /// <summary>The namespace and name in a Module work key <c>{namespace}/{name}</c>.</summary>

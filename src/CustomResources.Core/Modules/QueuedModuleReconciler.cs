@@ -156,9 +156,22 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
             at = now + queue.MaxDelay;
         }
 
-        if (at - now < ClaimThreshold || await reconciler.ClaimNextReconcileAsync(message.Key, at, cancellationToken).ConfigureAwait(false))
+        if (at - now < ClaimThreshold)
         {
             await queue.SendAsync(new ReconcileMessage(message.Key, attempt), at - now, cancellationToken).ConfigureAwait(false);
+        }
+        else if (await reconciler.ClaimNextReconcileAsync(message.Key, at, cancellationToken).ConfigureAwait(false))
+        {
+            try
+            {
+                await queue.SendAsync(new ReconcileMessage(message.Key, attempt), at - now, cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                // No message carries the claimed look: give the claim back so the redelivery (or a resync) can send one.
+                await reconciler.ReleaseNextReconcileAsync(message.Key, at, CancellationToken.None).ConfigureAwait(false);
+                throw;
+            }
         }
 
         return outcome;
@@ -243,18 +256,36 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
         return sent;
     }
 
+    /// <summary>
+    /// Whether a stored change of a Module asks for a reconcile: the deletion record; a deletion that the controller has
+    /// not taken up yet (not Uninstalling); no finalizer yet (new); or a generation the controller has not seen — seen
+    /// meaning recorded in <c>status.observedGeneration</c> or in any condition it wrote. The controller's own status
+    /// writes (progress, retries, claims) thus never queue more work.
+    /// </summary>
     private static bool NeedsReconcile(ObjectChange change)
     {
         var module = change.Object.Object;
-        if (change.Type == ChangeType.Deleted || Finalizers.IsDeleting(module))
+        if (change.Type == ChangeType.Deleted)
         {
             return true;
         }
 
+        var status = module["status"] as JsonObject;
+        if (Finalizers.IsDeleting(module))
+        {
+            return ObjectMetadata.GetString(status?["phase"]) != "Uninstalling";
+        }
+
         var hasFinalizer = module["metadata"]?["finalizers"] is JsonArray finalizers && finalizers.Any(f => ObjectMetadata.GetString(f) == ModuleReconciler.Finalizer);
-        var generation = module["metadata"]?["generation"];
-        var observed = module["status"]?["observedGeneration"];
-        return !hasFinalizer || observed is null || generation is null || !JsonNode.DeepEquals(generation, observed);
+        if (!hasFinalizer || module["metadata"]?["generation"] is not { } generation)
+        {
+            return true;
+        }
+
+        var seen = status?["conditions"] is JsonArray conditions
+            ? conditions.OfType<JsonObject>().Select(c => c["observedGeneration"]).Append(status["observedGeneration"])
+            : [status?["observedGeneration"]];
+        return !seen.Any(observed => observed is not null && JsonNode.DeepEquals(observed, generation));
     }
 
     private async Task<int> SendModulesAsync(string? ns, CancellationToken cancellationToken)

@@ -31,8 +31,11 @@ public sealed partial class RequestAuthentication(
     /// </summary>
     private static readonly HashSet<string> TriggerPaths = new(StringComparer.Ordinal);
 
-    /// <summary>Headers App Service's front end (and the host's HTTP proxying) add to requests from outside.</summary>
-    private static readonly string[] FrontEndHeaders = ["X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-ARR-LOG-ID", "DISGUISED-HOST", "X-Original-URL", "X-Client-IP", "CLIENT-IP"];
+    /// <summary>
+    /// Headers App Service's front end (and the host's HTTP proxying) add to requests from outside, and the ones
+    /// ASP.NET's forwarded-headers middleware leaves in their place when it is switched on.
+    /// </summary>
+    private static readonly string[] FrontEndHeaders = ["X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-ARR-LOG-ID", "DISGUISED-HOST", "X-Original-URL", "X-Client-IP", "CLIENT-IP", "X-Original-For", "X-Original-Proto", "X-Original-Host"];
 
     private readonly IBearerAuthenticator[] authenticators = [.. authenticators];
 

@@ -173,6 +173,29 @@ public sealed class ModuleReconcilerTests
     }
 
     [Fact]
+    public async Task A_refused_uninstall_keeps_the_object_and_is_not_called_again_until_the_spec_changes()
+    {
+        var reconciler = await StartAsync();
+        await CreateModuleAsync();
+        await SettleAsync(reconciler);
+        await SettleAsync(reconciler);
+
+        var target = await world.TargetAsync(ModuleDefinitions.ModulesResource);
+        await world.Service.DeleteAsync(target, "dev", "app", new DeleteOptions(), None);
+        module.Results.Enqueue(ModuleCallResult.Failure(retryable: false, 409, "backups still running"));
+        await SettleAsync(reconciler);
+        var refused = await CurrentAsync();
+        Assert.Equal("Failed", Phase(refused));
+        Assert.Contains("backups still running", (string?)refused["status"]!["message"], StringComparison.Ordinal);
+
+        // Looked at again (a resync, a change), it does not call /uninstall again nor write anything.
+        var version = (string?)refused["metadata"]!["resourceVersion"];
+        await SettleAsync(reconciler);
+        Assert.Single(module.Calls, c => c.Operation == ModuleOperation.Uninstall);
+        Assert.Equal(version, (string?)(await CurrentAsync())["metadata"]!["resourceVersion"]);
+    }
+
+    [Fact]
     public async Task Deleting_a_workspace_uninstalls_its_modules_first_and_then_lets_the_workspace_go()
     {
         var reconciler = await StartAsync();

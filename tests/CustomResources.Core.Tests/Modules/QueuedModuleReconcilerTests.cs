@@ -207,6 +207,48 @@ public sealed class QueuedModuleReconcilerTests
     }
 
     [Fact]
+    public async Task Status_writes_of_a_module_that_never_got_installed_or_is_uninstalling_queue_nothing()
+    {
+        var controller = await StartAsync();
+        await CreateModuleAsync();
+        runtime.Failure = new ModuleRuntimeException("the container group is still provisioning", retryable: true);
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        await DrainDueAsync(controller);
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 6), None); // a long retry: claimed in status
+        var failing = await StoredAsync(ModuleDefinitions.ModuleKey("dev", "app"));
+        Assert.Null(failing.Object["status"]!["observedGeneration"]);
+        Assert.NotNull(failing.Object["status"]!["nextReconcileTime"]);
+        Assert.Equal(0, await controller.EnqueueChangesAsync([Change(failing)], None));
+
+        // Deleting: the deletion itself is queued (the Module and its Workspace); the uninstall's own writes are not.
+        runtime.Failure = null;
+        await world.Service.DeleteAsync(await world.TargetAsync(ModuleDefinitions.ModulesResource), "dev", "app", new DeleteOptions(), None);
+        var deleting = await StoredAsync(ModuleDefinitions.ModuleKey("dev", "app"));
+        Assert.Equal(2, await controller.EnqueueChangesAsync([Change(deleting)], None));
+        var uninstalling = (JsonObject)deleting.Object.DeepClone();
+        uninstalling["status"]!["phase"] = "Uninstalling";
+        Assert.Equal(0, await controller.EnqueueChangesAsync([Change(deleting with { Object = uninstalling })], None));
+    }
+
+    [Fact]
+    public async Task A_claimed_look_whose_message_could_not_be_sent_is_given_back()
+    {
+        var controller = await StartAsync();
+        await CreateModuleAsync();
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 0), None);
+        await DrainDueAsync(controller);
+        runtime.Failure = new ModuleRuntimeException("the container group is still provisioning", retryable: true);
+        sender.FailNext = true;
+        await Assert.ThrowsAsync<InvalidOperationException>(() => controller.HandleAsync(new ReconcileMessage("dev/app", 6), None));
+        Assert.Null((await CurrentAsync())["status"]!["nextReconcileTime"]);
+
+        // The redelivery claims and sends it.
+        sender.Sent.Clear();
+        await controller.HandleAsync(new ReconcileMessage("dev/app", 6), None);
+        Assert.Equal((new ReconcileMessage("dev/app", 7), TimeSpan.FromSeconds(64)), Assert.Single(sender.Sent));
+    }
+
+    [Fact]
     public async Task Retry_chains_started_by_several_deliveries_collapse_into_one_once_the_backoff_is_long()
     {
         var controller = await StartAsync();
@@ -343,8 +385,16 @@ public sealed class QueuedModuleReconcilerTests
 
         public List<(ReconcileMessage Message, TimeSpan Delay)> Pending { get; } = [];
 
+        public bool FailNext { get; set; }
+
         public Task SendAsync(ReconcileMessage message, TimeSpan delay, CancellationToken cancellationToken)
         {
+            if (FailNext)
+            {
+                FailNext = false;
+                throw new InvalidOperationException("the queue is unreachable");
+            }
+
             Sent.Add((message, delay));
             Pending.Add((message, delay));
             return Task.CompletedTask;
