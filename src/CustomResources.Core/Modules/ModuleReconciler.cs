@@ -78,14 +78,13 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
 
         var workspace = (JsonObject)stored.Object.DeepClone();
         var metadata = (JsonObject)workspace["metadata"]!;
-        var finalizers = metadata["finalizers"] as JsonArray ?? [];
-        var held = finalizers.Any(f => ObjectMetadata.GetString(f) == Finalizer);
+        var finalizers = Finalizers.Of(workspace);
+        var held = finalizers.Contains(Finalizer);
         if (metadata["deletionTimestamp"] is null)
         {
             if (!held)
             {
-                finalizers.Add(Finalizer);
-                metadata["finalizers"] = finalizers;
+                Finalizers.Set(workspace, [.. finalizers, Finalizer]);
                 await service.ReplaceAsync(target, null, name, workspace, new WriteOptions(), cancellationToken);
             }
 
@@ -126,11 +125,7 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
             return ReconcileOutcome.Done($"waiting for {remaining} module(s) to uninstall", clock.GetUtcNow() + TimeSpan.FromSeconds(1));
         }
 
-        foreach (var entry in finalizers.Where(f => ObjectMetadata.GetString(f) == Finalizer).ToList())
-        {
-            finalizers.Remove(entry);
-        }
-
+        Finalizers.Set(workspace, [.. finalizers.Where(f => f != Finalizer)]);
         await service.ReplaceAsync(target, null, name, workspace, new WriteOptions(), cancellationToken);
         return ReconcileOutcome.Done("workspace released");
     }
@@ -155,8 +150,7 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
 
         var module = stored.Object;
         var metadata = (JsonObject)module["metadata"]!;
-        var finalizers = metadata["finalizers"] as JsonArray;
-        var hasFinalizer = finalizers?.Any(f => ObjectMetadata.GetString(f) == Finalizer) == true;
+        var hasFinalizer = Finalizers.Of(module).Contains(Finalizer);
         if (metadata["deletionTimestamp"] is not null)
         {
             if (!hasFinalizer)
@@ -180,9 +174,7 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         if (!hasFinalizer)
         {
             var withFinalizer = (JsonObject)module.DeepClone();
-            var list = withFinalizer["metadata"]!["finalizers"] as JsonArray ?? [];
-            list.Add(Finalizer);
-            withFinalizer["metadata"]!["finalizers"] = list;
+            Finalizers.Set(withFinalizer, [.. Finalizers.Of(module), Finalizer]);
             try
             {
                 await service.ReplaceAsync(target, ns, name, withFinalizer, new WriteOptions(), cancellationToken);
@@ -464,13 +456,7 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         if (current is not null)
         {
             var without = (JsonObject)current.Object.DeepClone();
-            if (without["metadata"]!["finalizers"] is JsonArray list)
-            {
-                foreach (var entry in list.Where(f => ObjectMetadata.GetString(f) == Finalizer).ToList())
-                {
-                    list.Remove(entry);
-                }
-            }
+            Finalizers.Set(without, [.. Finalizers.Of(without).Where(f => f != Finalizer)]);
 
             await service.ReplaceAsync(target, ns, name, without, new WriteOptions(), cancellationToken);
         }

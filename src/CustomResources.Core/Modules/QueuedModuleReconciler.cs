@@ -238,12 +238,13 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
             }
         }
 
+        var sent = 0;
         foreach (var key in keys.Distinct(StringComparer.Ordinal))
         {
             await queue.SendAsync(new ReconcileMessage(key, 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            sent++;
         }
 
-        var sent = keys.Distinct(StringComparer.Ordinal).Count();
         foreach (var key in workspaces.Distinct())
         {
             if (await store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } workspace)
@@ -276,7 +277,7 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
             return ObjectMetadata.GetString(status?["phase"]) != "Uninstalling";
         }
 
-        var hasFinalizer = module["metadata"]?["finalizers"] is JsonArray finalizers && finalizers.Any(f => ObjectMetadata.GetString(f) == ModuleReconciler.Finalizer);
+        var hasFinalizer = Finalizers.Of(module).Contains(ModuleReconciler.Finalizer);
         if (!hasFinalizer || module["metadata"]?["generation"] is not { } generation)
         {
             return true;
