@@ -343,7 +343,7 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         }
 
         var (ns, name) = ModuleKeyParts(key);
-        var stamp = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+        var stamp = Stamp(at);
         var wanted = DateTimeOffset.Parse(stamp, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal);
         var now = clock.GetUtcNow();
 
@@ -353,23 +353,25 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
             DateTimeOffset.TryParse(ObjectMetadata.GetString(recorded), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var pending)
             && pending > now + ClockSkew && pending <= wanted;
 
-        var stored = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
-        if (stored is null || Pending(stored.Object["status"]?["nextReconcileTime"]))
+        var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
+        try
+        {
+            var written = await UpdateStatusAsync(target, ns, name, s =>
+            {
+                if (Pending(s["nextReconcileTime"]))
+                {
+                    return false;
+                }
+
+                s["nextReconcileTime"] = stamp;
+                return true;
+            }, cancellationToken);
+            return written is not null;
+        }
+        catch (ApiException e) when (e.Code == 404)
         {
             return false;
         }
-
-        var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
-        var claimed = false;
-        await SetStatusAsync(target, ns, name, s =>
-        {
-            claimed = !Pending(s["nextReconcileTime"]);
-            if (claimed)
-            {
-                s["nextReconcileTime"] = stamp;
-            }
-        }, cancellationToken);
-        return claimed;
     }
 
     /// <summary>Gives back a claim from <see cref="ClaimNextReconcileAsync"/> whose message could not be sent.</summary>
@@ -382,21 +384,16 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         }
 
         var (ns, name) = ModuleKeyParts(key);
-        var stamp = at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
-        var stored = await store.GetAsync(ModuleDefinitions.ModuleKey(ns, name), cancellationToken);
-        if (ObjectMetadata.GetString(stored?.Object["status"]?["nextReconcileTime"]) != stamp)
-        {
-            return;
-        }
-
+        var stamp = Stamp(at);
         var target = await service.ResolveAsync(ModuleDefinitions.Group, ModuleDefinitions.Version, ModuleDefinitions.ModulesResource, cancellationToken);
-        await SetStatusAsync(target, ns, name, s =>
+        try
         {
-            if (ObjectMetadata.GetString(s["nextReconcileTime"]) == stamp)
-            {
-                s.Remove("nextReconcileTime");
-            }
-        }, cancellationToken);
+            await UpdateStatusAsync(target, ns, name, s => ObjectMetadata.GetString(s["nextReconcileTime"]) == stamp && s.Remove("nextReconcileTime"), cancellationToken);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+            // Gone: nothing to give back.
+        }
     }
 
     /// <summary>The namespace and name in a Module work key <c>{namespace}/{name}</c>.</summary>
@@ -655,50 +652,62 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
             return null;
         }
 
-        for (var attempt = 0; attempt < 5; attempt++)
+        DateTimeOffset? lookAgain = null;
+        try
         {
-            var current = await service.GetAsync(target, ns, name, cancellationToken);
-            var obj = (JsonObject)current.Object.DeepClone();
-            var status = obj["status"] as JsonObject ?? new JsonObject();
-            if (ObjectMetadata.GetString(status["installedHash"]) == installHash)
+            await UpdateStatusAsync(target, ns, name, status =>
             {
-                return clock.GetUtcNow();
-            }
+                var now = clock.GetUtcNow();
+                if (ObjectMetadata.GetString(status["installedHash"]) == installHash)
+                {
+                    lookAgain = now;
+                    return false;
+                }
 
-            if (status["installing"] is JsonObject claim && ObjectMetadata.GetString(claim["hash"]) == installHash
-                && DateTimeOffset.TryParse(ObjectMetadata.GetString(claim["since"]), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
-                && since + options.InstallClaim > clock.GetUtcNow())
-            {
-                return since + options.InstallClaim;
-            }
+                if (status["installing"] is JsonObject claim && ObjectMetadata.GetString(claim["hash"]) == installHash
+                    && DateTimeOffset.TryParse(ObjectMetadata.GetString(claim["since"]), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var since)
+                    && since + options.InstallClaim > now)
+                {
+                    lookAgain = since + options.InstallClaim;
+                    return false;
+                }
 
-            status["installing"] = new JsonObject { ["hash"] = installHash, ["since"] = Now() };
-            status["phase"] = "Installing";
-            status["observedGeneration"] = generation;
-            obj["status"] = status;
-            try
-            {
-                await service.ReplaceStatusAsync(target, ns, name, obj, new WriteOptions(), cancellationToken);
-                return null;
-            }
-            catch (ApiException e) when (e.Code == 409)
-            {
-                // Someone wrote meanwhile: perhaps a claim of its own. Read again.
-            }
+                // Written only over the version just read: a conflict means someone wrote meanwhile, perhaps a claim.
+                lookAgain = null;
+                status["installing"] = new JsonObject { ["hash"] = installHash, ["since"] = Now() };
+                status["phase"] = "Installing";
+                status["observedGeneration"] = generation;
+                return true;
+            }, cancellationToken);
+        }
+        catch (ApiException e) when (e.Code == 409)
+        {
+            return clock.GetUtcNow();
         }
 
-        return clock.GetUtcNow();
+        return lookAgain;
     }
 
     /// <summary>Applies <paramref name="change"/> to the current status and writes it (re-reading on a conflict).</summary>
-    private async Task<JsonObject> SetStatusAsync(ResourceTarget target, string ns, string name, Action<JsonObject> change, CancellationToken cancellationToken)
+    private async Task<JsonObject> SetStatusAsync(ResourceTarget target, string ns, string name, Action<JsonObject> change, CancellationToken cancellationToken) =>
+        (await UpdateStatusAsync(target, ns, name, status => { change(status); return true; }, cancellationToken))!;
+
+    /// <summary>
+    /// Applies <paramref name="change"/> to the current status and writes it when the change says to (it returns false
+    /// to leave the status as it is); on a conflict it reads again and asks again. Returns the written status, or null.
+    /// </summary>
+    private async Task<JsonObject?> UpdateStatusAsync(ResourceTarget target, string ns, string name, Func<JsonObject, bool> change, CancellationToken cancellationToken)
     {
         for (var attempt = 0; ; attempt++)
         {
             var current = await service.GetAsync(target, ns, name, cancellationToken);
             var obj = (JsonObject)current.Object.DeepClone();
             var status = obj["status"] as JsonObject ?? new JsonObject();
-            change(status);
+            if (!change(status))
+            {
+                return null;
+            }
+
             obj["status"] = status;
             try
             {
@@ -738,7 +747,10 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
         status["conditions"] = conditions;
     }
 
-    private string Now() => clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private string Now() => Stamp(clock.GetUtcNow());
+
+    /// <summary>A time as status fields hold it: UTC, to the second.</summary>
+    private static string Stamp(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
     private static string InstallHash(JsonObject module, JsonObject resolvedConfig)
     {
