@@ -407,6 +407,27 @@ public sealed class ModuleReconciler(ResourceService service, IObjectStore store
     /// <summary>The work key of a Module.</summary>
     public static string ModuleKey(string ns, string name) => $"{ns}/{name}";
 
+    /// <summary>The work key of a Workspace.</summary>
+    public static string WorkspaceKey(string name) => WorkspacePrefix + name;
+
+    /// <summary>The work keys of every Workspace, then of every Module (in <paramref name="ns"/> only, when given).</summary>
+    public static async IAsyncEnumerable<string> AllKeysAsync(IObjectStore store, bool workspaces, string? ns, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        if (workspaces)
+        {
+            await foreach (var workspace in store.ListAllAsync(ModuleDefinitions.Workspaces(), cancellationToken))
+            {
+                yield return WorkspaceKey(ObjectMetadata.Name(workspace.Object));
+            }
+        }
+
+        await foreach (var item in store.ListAllAsync(new CollectionKey(ModuleDefinitions.Group, ModuleDefinitions.ModulesResource, ns), cancellationToken))
+        {
+            yield return ModuleKey(ObjectMetadata.GetString(item.Object["metadata"]?["namespace"]) ?? "", ObjectMetadata.Name(item.Object));
+        }
+    }
+
     private static bool Stalled(JsonObject? status) =>
         status?["conditions"] is JsonArray conditions
         && conditions.OfType<JsonObject>().Any(c => ObjectMetadata.GetString(c["type"]) == StalledCondition && ObjectMetadata.GetString(c["status"]) == "True");

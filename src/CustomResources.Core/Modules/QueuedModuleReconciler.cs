@@ -189,18 +189,7 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
     }
 
     /// <summary>Puts every Workspace and Module on the queue (the periodic resync); returns how many keys were sent.</summary>
-    public async Task<int> ResyncAsync(CancellationToken cancellationToken)
-    {
-        var sent = 0;
-        await foreach (var workspace in store.ListAllAsync(ModuleDefinitions.Workspaces(), cancellationToken).ConfigureAwait(false))
-        {
-            await queue.SendAsync(new ReconcileMessage(ModuleReconciler.WorkspacePrefix + workspace.Object["metadata"]!["name"], 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
-            sent++;
-        }
-
-        sent += await SendModulesAsync(null, cancellationToken).ConfigureAwait(false);
-        return sent;
-    }
+    public Task<int> ResyncAsync(CancellationToken cancellationToken) => SendAllAsync(workspaces: true, null, cancellationToken);
 
     /// <summary>
     /// Puts the keys concerned by stored changes on the queue: a Module whose spec changed (its generation is not the
@@ -228,12 +217,12 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
                 if ((change.Type == ChangeType.Deleted || Finalizers.IsDeleting(change.Object.Object))
                     && ObjectMetadata.GetString(change.Object.Object["spec"]?["workspace"]?["name"]) is { Length: > 0 } workspace)
                 {
-                    keys.Add(ModuleReconciler.WorkspacePrefix + workspace);
+                    keys.Add(ModuleReconciler.WorkspaceKey(workspace));
                 }
             }
             else if (key.Resource == ModuleDefinitions.WorkspacesResource)
             {
-                keys.Add(ModuleReconciler.WorkspacePrefix + key.Name);
+                keys.Add(ModuleReconciler.WorkspaceKey(key.Name));
                 workspaces.Add(key);
             }
         }
@@ -250,7 +239,7 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
             if (await store.GetAsync(key, cancellationToken).ConfigureAwait(false) is { } workspace)
             {
                 // Gone entirely, it has no Modules left (its finalizer waited for them).
-                sent += await SendModulesAsync(ModuleDefinitions.WorkspaceNamespace(workspace.Object), cancellationToken).ConfigureAwait(false);
+                sent += await SendAllAsync(workspaces: false, ModuleDefinitions.WorkspaceNamespace(workspace.Object), cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -289,13 +278,12 @@ public sealed class QueuedModuleReconciler(ModuleReconciler reconciler, IObjectS
         return !seen.Any(observed => observed is not null && JsonNode.DeepEquals(observed, generation));
     }
 
-    private async Task<int> SendModulesAsync(string? ns, CancellationToken cancellationToken)
+    private async Task<int> SendAllAsync(bool workspaces, string? ns, CancellationToken cancellationToken)
     {
         var sent = 0;
-        await foreach (var item in store.ListAllAsync(new CollectionKey(ModuleDefinitions.Group, ModuleDefinitions.ModulesResource, ns), cancellationToken).ConfigureAwait(false))
+        await foreach (var key in ModuleReconciler.AllKeysAsync(store, workspaces, ns, cancellationToken).ConfigureAwait(false))
         {
-            var metadata = item.Object["metadata"]!;
-            await queue.SendAsync(new ReconcileMessage(ModuleReconciler.ModuleKey(ObjectMetadata.GetString(metadata["namespace"]) ?? "", ObjectMetadata.GetString(metadata["name"]) ?? ""), 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
+            await queue.SendAsync(new ReconcileMessage(key, 0), TimeSpan.Zero, cancellationToken).ConfigureAwait(false);
             sent++;
         }
 

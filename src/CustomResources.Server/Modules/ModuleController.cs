@@ -40,26 +40,26 @@ public sealed partial class ModuleController(
                 if (after is null || clock.GetUtcNow() - lastResync >= Resync)
                 {
                     after ??= await store.CurrentResourceVersionAsync(stoppingToken);
-                    await EnqueueAllAsync(modules, stoppingToken);
+                    await EnqueueAllAsync(stoppingToken);
                     lastResync = clock.GetUtcNow();
                 }
 
                 var changes = await store.ReadChangesAsync(modules, after, 500, stoppingToken);
                 foreach (var change in changes.Changes)
                 {
-                    await work.EnqueueAsync($"{change.Key.Namespace}/{change.Key.Name}", clock.GetUtcNow(), stoppingToken);
+                    await work.EnqueueAsync(ModuleReconciler.ModuleKey(change.Key.Namespace, change.Key.Name), clock.GetUtcNow(), stoppingToken);
                 }
 
                 var workspaceChanges = await store.ReadChangesAsync(workspaces, after, 500, stoppingToken);
                 foreach (var change in workspaceChanges.Changes)
                 {
-                    await work.EnqueueAsync(ModuleReconciler.WorkspacePrefix + change.Key.Name, clock.GetUtcNow(), stoppingToken);
+                    await work.EnqueueAsync(ModuleReconciler.WorkspaceKey(change.Key.Name), clock.GetUtcNow(), stoppingToken);
                 }
 
                 if (workspaceChanges.Changes.Count > 0)
                 {
                     // A schedule or a deletion of a workspace concerns all of its modules.
-                    await EnqueueAllAsync(modules, stoppingToken);
+                    await EnqueueAllAsync(stoppingToken);
                 }
 
                 after = changes.ResourceVersion;
@@ -89,18 +89,13 @@ public sealed partial class ModuleController(
         }
     }
 
-    private async Task EnqueueAllAsync(CollectionKey modules, CancellationToken cancellationToken)
+    private async Task EnqueueAllAsync(CancellationToken cancellationToken)
     {
-        await foreach (var workspace in store.ListAllAsync(ModuleDefinitions.Workspaces(), cancellationToken))
+        await foreach (var key in ModuleReconciler.AllKeysAsync(store, workspaces: true, null, cancellationToken))
         {
-            await work.EnqueueAsync(ModuleReconciler.WorkspacePrefix + workspace.Object["metadata"]!["name"], clock.GetUtcNow(), cancellationToken);
+            await work.EnqueueAsync(key, clock.GetUtcNow(), cancellationToken);
         }
 
-        await foreach (var item in store.ListAllAsync(modules, cancellationToken))
-        {
-            var metadata = item.Object["metadata"]!;
-            await work.EnqueueAsync($"{metadata["namespace"]}/{metadata["name"]}", clock.GetUtcNow(), cancellationToken);
-        }
         wake.Release();
     }
 
