@@ -88,8 +88,7 @@ public static partial class FunctionTriggers
         }
         catch (FormatException e)
         {
-            LogMalformedInvocation(logger, ResourceChangeFeed, e.Message);
-            return Results.Json(CustomHandlerInvocation.Response([$"malformed invocation payload: {e.Message}"]), statusCode: StatusCodes.Status400BadRequest);
+            return Malformed(logger, ResourceChangeFeed, e);
         }
 
         var logs = new List<string>();
@@ -151,8 +150,7 @@ public static partial class FunctionTriggers
         }
         catch (FormatException e)
         {
-            LogMalformedInvocation(logger, function, e.Message);
-            return Results.Json(CustomHandlerInvocation.Response([$"malformed invocation payload: {e.Message}"]), statusCode: StatusCodes.Status400BadRequest);
+            return Malformed(logger, function, e);
         }
 
         ReconcileMessage message;
@@ -201,8 +199,7 @@ public static partial class FunctionTriggers
         }
         catch (FormatException e)
         {
-            LogMalformedInvocation(logger, ModuleResync, e.Message);
-            return Results.Json(CustomHandlerInvocation.Response([$"malformed invocation payload: {e.Message}"]), statusCode: StatusCodes.Status400BadRequest);
+            return Malformed(logger, ModuleResync, e);
         }
 
         try
@@ -214,6 +211,13 @@ public static partial class FunctionTriggers
             LogResyncFailed(logger, e);
             return Results.Json(CustomHandlerInvocation.Response([$"resync failed: {e.Message}"]), statusCode: StatusCodes.Status500InternalServerError);
         }
+    }
+
+    /// <summary>A payload the host should never send: 400, so the invocation fails visibly.</summary>
+    private static IResult Malformed(ILogger logger, string function, FormatException problem)
+    {
+        LogMalformedInvocation(logger, function, problem.Message);
+        return Results.Json(CustomHandlerInvocation.Response([$"malformed invocation payload: {problem.Message}"]), statusCode: StatusCodes.Status400BadRequest);
     }
 
     /// <summary>The change a change-feed document records, or null when it is not a resources document.</summary>
