@@ -41,6 +41,7 @@ public sealed class CosmosObjectStore : IObjectStore, IResourceDocumentReader
     private readonly Container container;
     private readonly ChangeNotifier notifier = new();
     private readonly string instance = Guid.NewGuid().ToString("N");
+    private readonly Lock readinessLock = new();
     private Task? readiness;
     private long localWrites;
 
@@ -521,9 +522,18 @@ public sealed class CosmosObjectStore : IObjectStore, IResourceDocumentReader
         var current = Volatile.Read(ref readiness);
         if (current is null || current.IsFaulted || current.IsCanceled)
         {
-            // A failed check is tried again on the next use (the container may have been deployed meanwhile).
-            var fresh = PrepareAsync();
-            current = Interlocked.CompareExchange(ref readiness, fresh, current) == current ? fresh : Volatile.Read(ref readiness)!;
+            // One check at a time: starting one per caller and keeping the first ran the others' checks (and their
+            // creates) alongside it. A failed check is tried again on the next use (the container may have been
+            // deployed meanwhile).
+            lock (readinessLock)
+            {
+                current = readiness;
+                if (current is null || current.IsFaulted || current.IsCanceled)
+                {
+                    current = PrepareAsync();
+                    Volatile.Write(ref readiness, current);
+                }
+            }
         }
 
         return current.IsCompletedSuccessfully ? Task.CompletedTask : current.WaitAsync(cancellationToken);
