@@ -15,6 +15,7 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
 
     private static readonly CancellationToken None = CancellationToken.None;
 
+    private readonly Lock storeLock = new();
     private IObjectStore? store;
 
     /// <summary>A fresh, empty store. Called at most once per test. May skip the test (Skip.If) when the backend is unavailable.</summary>
@@ -49,7 +50,18 @@ public abstract class ObjectStoreConformanceTests : IAsyncLifetime
         }
     }
 
-    protected IObjectStore Store => store ??= CreateStore();
+    // Under a lock: tests that first touch the store from parallel tasks would otherwise create several (for Cosmos DB
+    // each in a fresh database), and two "parallel" creates of one key could both win, each in its own store.
+    protected IObjectStore Store
+    {
+        get
+        {
+            lock (storeLock)
+            {
+                return store ??= CreateStore();
+            }
+        }
+    }
 
     public virtual Task InitializeAsync() => Task.CompletedTask;
 
